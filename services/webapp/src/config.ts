@@ -1,0 +1,113 @@
+import { type Static, Type } from '@sinclair/typebox';
+import envSchema from 'env-schema';
+import { type LatencyProfile, parseLatencyProfile } from './latency.ts';
+
+/** Every variable the webapp reads, with its default: the one place defaults live. */
+const EnvSchema = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  NODE_ENV: Type.Unsafe<'production' | 'development' | 'test'>({
+    type: 'string',
+    enum: ['production', 'development', 'test'],
+    default: 'production',
+  }),
+  LOG_LEVEL: Type.Unsafe<string>({
+    type: 'string',
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+  }),
+  SERVICE_NAME: Type.String({ default: 'webapp', pattern: '^[a-zA-Z_][a-zA-Z0-9_-]*$' }),
+  ENVIRONMENT: Type.String({ default: 'local', pattern: '^[a-zA-Z_][a-zA-Z0-9_-]*$' }),
+  EP_ONE_LATENCY: Type.String({ default: '50:90' }),
+  EP_TWO_LATENCY: Type.String({ default: '150:200' }),
+  EP_THREE_LATENCY: Type.String({ default: '300:800' }),
+  EP_FOUR_LATENCY: Type.String({ default: '600:900' }),
+  COUNTER_CHECKPOINT_PATH: Type.String({ default: './data/counter-checkpoint.json', minLength: 1 }),
+  METRICS_ENABLED: Type.Boolean({ default: true }),
+  FAULT_INJECTION_ENABLED: Type.Boolean({ default: true }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 600000 }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export const LATENCY_ROUTES = ['ep_one', 'ep_two', 'ep_three', 'ep_four'] as const;
+export type LatencyRoute = (typeof LATENCY_ROUTES)[number];
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  nodeEnv: Env['NODE_ENV'];
+  logLevel: string;
+  serviceName: string;
+  environment: string;
+  latency: Record<LatencyRoute, LatencyProfile>;
+  counterCheckpointPath: string;
+  metricsEnabled: boolean;
+  faultInjectionEnabled: boolean;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function latencyVariable(route: LatencyRoute): `${Uppercase<LatencyRoute>}_LATENCY` {
+  return `${route.toUpperCase() as Uppercase<LatencyRoute>}_LATENCY`;
+}
+
+/**
+ * Reads and validates the environment. Throws ConfigError whose message names each bad
+ * variable and what it expected, so start-up fails loudly instead of running misconfigured.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  let parsed: Env;
+  try {
+    parsed = envSchema<Env>({ schema: EnvSchema, data: env, env: false, dotenv: false });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${describeEnvSchemaError(error)}`);
+  }
+  const latencyErrors: string[] = [];
+  const latency = {} as Record<LatencyRoute, LatencyProfile>;
+  for (const route of LATENCY_ROUTES) {
+    const variable = latencyVariable(route);
+    try {
+      latency[route] = parseLatencyProfile(parsed[variable]);
+    } catch (error) {
+      latencyErrors.push(`${variable} ${(error as Error).message}`);
+    }
+  }
+  if (latencyErrors.length > 0) {
+    throw new ConfigError(`invalid configuration: ${latencyErrors.join('; ')}`);
+  }
+  return {
+    host: parsed.HOST,
+    port: parsed.PORT,
+    nodeEnv: parsed.NODE_ENV,
+    logLevel: parsed.LOG_LEVEL,
+    serviceName: parsed.SERVICE_NAME,
+    environment: parsed.ENVIRONMENT,
+    latency,
+    counterCheckpointPath: parsed.COUNTER_CHECKPOINT_PATH,
+    metricsEnabled: parsed.METRICS_ENABLED,
+    faultInjectionEnabled: parsed.FAULT_INJECTION_ENABLED,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+  };
+}
+
+interface SchemaViolation {
+  instancePath: string;
+  message?: string;
+  params: { allowedValues?: unknown[] };
+}
+
+/** ajv says "/PORT must be <= 65535"; users set variables, so say "PORT must be <= 65535". */
+function describeEnvSchemaError(error: unknown): string {
+  const violations = (error as { errors?: SchemaViolation[] }).errors;
+  if (!violations) return error instanceof Error ? error.message : String(error);
+  return violations
+    .map((violation) => {
+      const allowed = violation.params.allowedValues ? ` (${violation.params.allowedValues.join(', ')})` : '';
+      return `${violation.instancePath.replace(/^\//, '')} ${violation.message}${allowed}`;
+    })
+    .join('; ');
+}

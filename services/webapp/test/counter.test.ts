@@ -1,0 +1,104 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseExposition, sumSamples } from '../../../test/support/prom-text.ts';
+import { makeApp } from './helpers.ts';
+
+type App = Awaited<ReturnType<typeof makeApp>>['app'];
+
+async function metric(app: App, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sumSamples(parseExposition((await app.inject({ url: '/metrics' })).body), name, labels);
+}
+
+describe('checkpointed counter', () => {
+  it('round-trips through a checkpoint and updates the business metrics', async () => {
+    const { app, config } = await makeApp();
+    expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 0 });
+    await app.inject({ method: 'POST', url: '/counter/increment?by=5' });
+    expect((await app.inject({ method: 'POST', url: '/counter/increment' })).json()).toEqual({ value: 6 });
+
+    const checkpoint = await app.inject({ method: 'POST', url: '/counter/checkpoint' });
+    expect(checkpoint.statusCode).toBe(200);
+    expect(checkpoint.json()).toMatchObject({ value: 6, path: config.counterCheckpointPath });
+    expect(JSON.parse(await readFile(config.counterCheckpointPath, 'utf8'))).toMatchObject({
+      version: 1,
+      value: 6,
+    });
+
+    await app.inject({ method: 'POST', url: '/counter/increment?by=10' });
+    expect(await metric(app, 'app_counter_value')).toBe(16);
+    const restore = await app.inject({ method: 'POST', url: '/counter/restore' });
+    expect(restore.statusCode).toBe(200);
+    expect(restore.json()).toMatchObject({ value: 6 });
+    expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 6 });
+
+    expect(await metric(app, 'app_counter_value')).toBe(6);
+    expect(await metric(app, 'app_counter_checkpoints_total', { result: 'success' })).toBe(1);
+    expect(await metric(app, 'app_counter_restores_total', { result: 'success' })).toBe(1);
+    expect(await metric(app, 'app_counter_last_checkpoint_value')).toBe(6);
+    expect(await metric(app, 'app_counter_last_restore_value')).toBe(6);
+  });
+
+  it('restores a checkpoint written by an earlier process', async () => {
+    const { app, config } = await makeApp();
+    await app.inject({ method: 'POST', url: '/counter/increment?by=41' });
+    await app.inject({ method: 'POST', url: '/counter/checkpoint' });
+    const { app: restarted } = await makeApp({ COUNTER_CHECKPOINT_PATH: config.counterCheckpointPath });
+    expect((await restarted.inject({ method: 'POST', url: '/counter/restore' })).json()).toMatchObject({
+      value: 41,
+    });
+  });
+
+  it('writes atomically: concurrent checkpoints leave one valid file and no temp files', async () => {
+    const { app, dir, config } = await makeApp();
+    await app.inject({ method: 'POST', url: '/counter/increment?by=3' });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => app.inject({ method: 'POST', url: '/counter/checkpoint' })),
+    );
+    expect(responses.every((r) => r.statusCode === 200)).toBe(true);
+    expect(await readdir(dir)).toEqual(['counter.json']);
+    expect(JSON.parse(await readFile(config.counterCheckpointPath, 'utf8')).value).toBe(3);
+  });
+
+  it('keeps the previous checkpoint when a write fails, and reports the failure', async () => {
+    const { app, dir } = await makeApp();
+    const blocked = join(dir, 'not-a-dir');
+    await writeFile(blocked, 'a file where a directory is expected');
+    const { app: failing } = await makeApp({ COUNTER_CHECKPOINT_PATH: join(blocked, 'counter.json') });
+    const response = await failing.inject({ method: 'POST', url: '/counter/checkpoint' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ code: 'CHECKPOINT_WRITE_FAILED' });
+    expect(await metric(failing, 'app_counter_checkpoints_total', { result: 'failure' })).toBe(1);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('answers 404 for a missing checkpoint and leaves the value unchanged', async () => {
+    const { app } = await makeApp();
+    await app.inject({ method: 'POST', url: '/counter/increment?by=7' });
+    const response = await app.inject({ method: 'POST', url: '/counter/restore' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'CHECKPOINT_MISSING' });
+    expect(response.json().message).toMatch(/no checkpoint at .*counter\.json/);
+    expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 7 });
+    expect(await metric(app, 'app_counter_restores_total', { result: 'failure' })).toBe(1);
+  });
+
+  it.each([
+    ['not JSON', '{"version":1,"value":'],
+    ['a wrong shape', '{"version":1,"value":"12","at":"x"}'],
+    ['a negative value', '{"version":1,"value":-3,"at":"2026-01-01T00:00:00.000Z"}'],
+    ['an unknown version', '{"version":9,"value":3,"at":"2026-01-01T00:00:00.000Z"}'],
+    ['empty', ''],
+  ])('rejects a corrupt checkpoint (%s) with a clear error and keeps the value', async (_label, contents) => {
+    const { app, config, dir } = await makeApp();
+    await mkdir(dir, { recursive: true });
+    await writeFile(config.counterCheckpointPath, contents);
+    await app.inject({ method: 'POST', url: '/counter/increment?by=2' });
+    const response = await app.inject({ method: 'POST', url: '/counter/restore' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ code: 'CHECKPOINT_CORRUPT' });
+    expect(response.json().message).toMatch(/checkpoint .*counter\.json/);
+    expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 2 });
+    expect(await metric(app, 'app_counter_value')).toBe(2);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { type Exposition, parseExposition, seriesKey, sumSamples } from '../../../test/support/prom-text.ts';
+import { HTTP_DURATION_BUCKETS, UNMATCHED_ROUTE_LABEL } from '../src/plugins/metrics.ts';
+import { makeApp } from './helpers.ts';
+
+type App = Awaited<ReturnType<typeof makeApp>>['app'];
+
+async function scrape(app: App): Promise<Exposition> {
+  const response = await app.inject({ url: '/metrics' });
+  expect(response.statusCode).toBe(200);
+  expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parseExposition(response.body);
+}
+
+describe('/metrics', () => {
+  it('exposes the request histogram by method, route template and status code, and no summary', async () => {
+    const { app } = await makeApp();
+    await app.inject({ url: '/ep_one' });
+    await app.inject({ url: '/ep_one' });
+    await app.inject({ url: '/error' });
+    await app.inject({ method: 'POST', url: '/counter/increment?by=2' });
+    const metrics = await scrape(app);
+
+    expect(metrics.types.get('http_request_duration_seconds')).toBe('histogram');
+    expect(
+      [...metrics.types.keys()].filter(
+        (name) => name.startsWith('http_') && metrics.types.get(name) !== 'histogram',
+      ),
+    ).toEqual([]);
+    expect(metrics.types.has('http_request_summary_seconds')).toBe(false);
+    expect(
+      sumSamples(metrics, 'http_request_duration_seconds_count', { route: '/ep_one', status_code: '200' }),
+    ).toBe(2);
+    expect(
+      sumSamples(metrics, 'http_request_duration_seconds_count', { route: '/error', status_code: '500' }),
+    ).toBe(1);
+    expect(
+      sumSamples(metrics, 'http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/counter/increment',
+        status_code: '200',
+      }),
+    ).toBe(1);
+    const sample = metrics.samples.find((s) => s.name === 'http_request_duration_seconds_count');
+    expect(Object.keys(sample?.labels ?? {}).sort()).toEqual([
+      'environment',
+      'method',
+      'route',
+      'service',
+      'status_code',
+    ]);
+    expect(sample?.labels).toMatchObject({ service: 'webapp', environment: 'local' });
+  });
+
+  it('uses buckets fitted to the latency profiles', async () => {
+    const { app } = await makeApp();
+    await app.inject({ url: '/ep_two' });
+    const metrics = await scrape(app);
+    const boundaries = metrics.samples
+      .filter((s) => s.name === 'http_request_duration_seconds_bucket' && s.labels.route === '/ep_two')
+      .map((s) => s.labels.le);
+    expect(boundaries).toEqual([...HTTP_DURATION_BUCKETS.map(String), '+Inf']);
+    for (const boundary of ['0.1', '0.25', '0.5']) expect(boundaries).toContain(boundary);
+    // Each threshold has a neighbour on both sides, so quantiles near it interpolate over a narrow bucket.
+    expect(boundaries).toEqual(expect.arrayContaining(['0.075', '0.15', '0.2', '0.3', '0.4', '0.75']));
+  });
+
+  it('leaves scrapes, probes and docs out of the request metrics', async () => {
+    const { app } = await makeApp();
+    for (const url of ['/metrics', '/health', '/ready', '/docs/json']) await app.inject({ url });
+    const metrics = await scrape(app);
+    const routes = new Set(
+      metrics.samples
+        .filter((s) => s.name === 'http_request_duration_seconds_count')
+        .map((s) => s.labels.route),
+    );
+    expect([...routes]).toEqual([]);
+  });
+
+  it('exposes default process and Node metrics with the constant labels', async () => {
+    const { app } = await makeApp();
+    const metrics = await scrape(app);
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_heap_size_total_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
+      const sample = metrics.samples.find((s) => s.name === name);
+      expect(sample, name).toBeDefined();
+      expect(sample?.labels).toMatchObject({ service: 'webapp', environment: 'local' });
+    }
+  });
+
+  it('takes the service and environment labels from config', async () => {
+    const { app } = await makeApp({ SERVICE_NAME: 'shop', ENVIRONMENT: 'staging' });
+    const metrics = await scrape(app);
+    const cpu = metrics.samples.find((s) => s.name === 'process_cpu_seconds_total');
+    expect(cpu?.labels).toEqual({ service: 'shop', environment: 'staging' });
+  });
+
+  it('collapses 10,000 random unknown paths into one series per status', async () => {
+    const { app } = await makeApp();
+    await app.inject({ url: '/warm-up-404' });
+    const before = new Set((await scrape(app)).samples.map(seriesKey));
+    for (let i = 0; i < 10_000; i++) {
+      const path = `/${Math.random().toString(36).slice(2)}/${i}?q=${i}`;
+      await app.inject({ url: path, method: i % 2 === 0 ? 'GET' : 'POST' });
+    }
+    await app.inject({ url: '/warm-up-404', method: 'POST' });
+    const afterScrape = await scrape(app);
+    const after = new Set(afterScrape.samples.map(seriesKey));
+    const added = [...after].filter((key) => !before.has(key));
+    // Only the POST variant of the one unmatched label may appear (the GET one existed before).
+    expect(
+      added.every((key) => key.includes(`route="${UNMATCHED_ROUTE_LABEL}"`) && key.includes('method="POST"')),
+    ).toBe(true);
+    expect(after.size - before.size).toBeLessThanOrEqual(HTTP_DURATION_BUCKETS.length + 3);
+    expect(
+      sumSamples(afterScrape, 'http_request_duration_seconds_count', {
+        route: UNMATCHED_ROUTE_LABEL,
+        status_code: '404',
+      }),
+    ).toBe(10_002);
+  });
+
+  it('can switch request instrumentation off while business metrics stay', async () => {
+    const { app } = await makeApp({ METRICS_ENABLED: 'false' });
+    await app.inject({ url: '/ep_one' });
+    const metrics = await scrape(app);
+    expect(metrics.samples.some((s) => s.name.startsWith('http_request_duration'))).toBe(false);
+    expect(metrics.samples.some((s) => s.name === 'app_counter_value')).toBe(true);
+  });
+
+  it('keeps each app on its own registry, so two apps in one process do not collide', async () => {
+    const { app: first } = await makeApp();
+    const { app: second } = await makeApp();
+    await first.inject({ url: '/ep_one' });
+    const secondMetrics = await scrape(second);
+    expect(sumSamples(secondMetrics, 'http_request_duration_seconds_count')).toBe(0);
+  });
+});
