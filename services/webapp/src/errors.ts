@@ -36,6 +36,9 @@ export function sendError(
   const clientError = statusCode < 500;
   if (clientError) {
     request.log.info({ statusCode, code: error.code, reason: error.message }, 'request rejected');
+  } else if (error instanceof HttpError) {
+    // Failures we raise on purpose (/error, fault injection) need no stack trace in the log.
+    request.log.error({ statusCode, code: error.code, reason: error.message }, 'request failed');
   } else {
     request.log.error({ err: error }, 'request failed');
   }

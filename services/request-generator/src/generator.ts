@@ -1,0 +1,43 @@
+import { createHttpSender } from './http.ts';
+import type { GeneratorOptions } from './options.ts';
+import { type RandomSource, seededRandom } from './random.ts';
+import { formatProgress, type Summary, summarise } from './report.ts';
+import { type Clock, realClock, runTraffic, type Send } from './runner.ts';
+import { scenarioPhases } from './scenarios.ts';
+
+export interface GenerateDeps {
+  clock?: Clock;
+  random?: RandomSource;
+  /** Defaults to real HTTP against options.target. */
+  send?: Send;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs the generator as configured and returns its summary; the CLI and the tests share this. */
+export async function generate(options: GeneratorOptions, deps: GenerateDeps = {}): Promise<Summary> {
+  const http = deps.send ? undefined : createHttpSender(options.target, options);
+  const send = deps.send ?? (http as NonNullable<typeof http>).send;
+  const random = deps.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
+  try {
+    const result = await runTraffic(
+      {
+        phases: scenarioPhases(options.scenario, options),
+        durationSeconds: options.durationSeconds,
+        maxInFlight: options.maxInFlight,
+        reportEverySeconds: options.reportEverySeconds,
+        drainMs: options.timeoutMs + 1000,
+      },
+      {
+        clock: deps.clock ?? realClock,
+        random,
+        send,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.log ? { onProgress: (progress) => deps.log?.(formatProgress(progress)) } : {}),
+      },
+    );
+    return summarise(options, result);
+  } finally {
+    await http?.close();
+  }
+}

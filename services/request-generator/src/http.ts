@@ -1,0 +1,61 @@
+import { Pool } from 'undici';
+import type { Send } from './runner.ts';
+import type { Outcome } from './stats.ts';
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+  'ABORT_ERR',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_CLOSED']);
+
+/** Names how a request failed; `refused` (nothing listening) is kept apart from real failures. */
+export function classifyError(error: unknown): Outcome {
+  const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code ?? '';
+  const message = err.message ?? String(error);
+  if (code === 'ECONNREFUSED') return { kind: 'refused', message };
+  if (TIMEOUT_CODES.has(code) || err.name === 'TimeoutError' || err.name === 'AbortError') {
+    return { kind: 'timeout', message };
+  }
+  if (RESET_CODES.has(code)) return { kind: 'reset', message };
+  return { kind: 'error', message: code ? `${code}: ${message}` : message };
+}
+
+export interface HttpSender {
+  send: Send;
+  close(): Promise<void>;
+}
+
+/** Keep-alive connections to one origin, at most one per outstanding request. */
+export function createHttpSender(
+  target: URL,
+  options: { maxInFlight: number; timeoutMs: number },
+): HttpSender {
+  const pool = new Pool(target.origin, {
+    connections: options.maxInFlight,
+    pipelining: 1,
+    connectTimeout: options.timeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const basePath = target.pathname.replace(/\/$/, '');
+  return {
+    async send(request) {
+      try {
+        const response = await pool.request({
+          method: request.method,
+          path: `${basePath}${request.path}`,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        await response.body.dump();
+        return { kind: 'response', status: response.statusCode };
+      } catch (error) {
+        return classifyError(error);
+      }
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,107 @@
+import type { Weights } from './traffic.ts';
+
+export const SCENARIOS = ['steady', 'spike', 'errors', 'latency'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Phase {
+  name: string;
+  /** Seconds this phase lasts; the last phase lasts until the run ends. */
+  seconds: number;
+  rate: number;
+  weights: Weights;
+  /** Share of ep_* requests sent with ?fail=true, so working routes fail on purpose. */
+  faultShare: number;
+}
+
+export interface ScenarioSettings {
+  rate: number;
+  spikeRate: number;
+  spikeSeconds: number;
+  weights?: Weights;
+}
+
+/**
+ * Mostly fast routes: the overall p95 stays near 200 ms, under the 250 ms warning, and /error
+ * stays a small share, so the dashboards are alive and no alert fires.
+ */
+export const STEADY_WEIGHTS: Weights = {
+  ep_one: 60,
+  ep_two: 22,
+  ep_three: 3,
+  ep_four: 1,
+  error: 5,
+  counter: 4,
+  increment: 4,
+  not_found: 1,
+};
+
+/** Slow routes dominate, so the overall p95 crosses 500 ms (HighLatencyP95 critical). */
+export const LATENCY_WEIGHTS: Weights = {
+  ep_one: 5,
+  ep_two: 15,
+  ep_three: 40,
+  ep_four: 40,
+  error: 0,
+  counter: 0,
+  increment: 0,
+  not_found: 0,
+};
+
+/** /error takes a third of the traffic and a fifth of the working routes fail (HighErrorRatio). */
+export const ERRORS_WEIGHTS: Weights = { ...STEADY_WEIGHTS, error: 35 };
+export const ERRORS_FAULT_SHARE = 0.2;
+
+/** Warm-up before the spike, so the dashboards show the step. */
+export const SPIKE_WARM_UP_SECONDS = 15;
+
+export function scenarioPhases(name: ScenarioName, settings: ScenarioSettings): Phase[] {
+  const base = { rate: settings.rate, faultShare: 0 };
+  switch (name) {
+    case 'steady':
+      return [
+        {
+          name: 'steady',
+          seconds: Number.POSITIVE_INFINITY,
+          ...base,
+          weights: settings.weights ?? STEADY_WEIGHTS,
+        },
+      ];
+    case 'latency':
+      return [
+        {
+          name: 'latency',
+          seconds: Number.POSITIVE_INFINITY,
+          ...base,
+          weights: settings.weights ?? LATENCY_WEIGHTS,
+        },
+      ];
+    case 'errors':
+      return [
+        {
+          name: 'errors',
+          seconds: Number.POSITIVE_INFINITY,
+          ...base,
+          weights: settings.weights ?? ERRORS_WEIGHTS,
+          faultShare: ERRORS_FAULT_SHARE,
+        },
+      ];
+    case 'spike': {
+      const weights = settings.weights ?? STEADY_WEIGHTS;
+      return [
+        { name: 'warm-up', seconds: SPIKE_WARM_UP_SECONDS, ...base, weights },
+        { name: 'spike', seconds: settings.spikeSeconds, rate: settings.spikeRate, weights, faultShare: 0 },
+        { name: 'recovery', seconds: Number.POSITIVE_INFINITY, ...base, weights },
+      ];
+    }
+  }
+}
+
+/** The phase in force `elapsedMs` after the start. */
+export function phaseAt(phases: readonly Phase[], elapsedMs: number): Phase {
+  let end = 0;
+  for (const phase of phases) {
+    end += phase.seconds * 1000;
+    if (elapsedMs < end) return phase;
+  }
+  return phases[phases.length - 1] as Phase;
+}

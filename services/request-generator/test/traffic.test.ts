@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../src/random.ts';
+import {
+  ERRORS_FAULT_SHARE,
+  LATENCY_WEIGHTS,
+  phaseAt,
+  STEADY_WEIGHTS,
+  scenarioPhases,
+} from '../src/scenarios.ts';
+import { nextGapMs, planRequest, TRAFFIC_ROUTES, type TrafficRoute, weightedPicker } from '../src/traffic.ts';
+
+describe('weightedPicker', () => {
+  it('picks routes in proportion to their weights (seeded, within 1.5 points)', () => {
+    const random = seededRandom(7);
+    const pick = weightedPicker(STEADY_WEIGHTS, random);
+    const counts = Object.fromEntries(TRAFFIC_ROUTES.map((route) => [route, 0])) as Record<
+      TrafficRoute,
+      number
+    >;
+    const draws = 100_000;
+    for (let i = 0; i < draws; i++) counts[pick()]++;
+    const total = Object.values(STEADY_WEIGHTS).reduce((a, b) => a + b, 0);
+    for (const route of TRAFFIC_ROUTES) {
+      expect(
+        Math.abs((counts[route] / draws) * 100 - (STEADY_WEIGHTS[route] / total) * 100),
+        route,
+      ).toBeLessThan(1.5);
+    }
+  });
+
+  it('never picks a route of weight 0', () => {
+    const pick = weightedPicker(LATENCY_WEIGHTS, seededRandom(1));
+    for (let i = 0; i < 10_000; i++)
+      expect(['error', 'counter', 'increment', 'not_found']).not.toContain(pick());
+  });
+
+  it('refuses weights that are all zero', () => {
+    const zero = Object.fromEntries(TRAFFIC_ROUTES.map((route) => [route, 0])) as Record<
+      TrafficRoute,
+      number
+    >;
+    expect(() => weightedPicker(zero, Math.random)).toThrow(/positive weight/);
+  });
+});
+
+describe('nextGapMs', () => {
+  it('has a mean of 1/rate', () => {
+    const random = seededRandom(3);
+    let sum = 0;
+    for (let i = 0; i < 50_000; i++) sum += nextGapMs(200, random);
+    expect(sum / 50_000).toBeGreaterThan(4.9);
+    expect(sum / 50_000).toBeLessThan(5.1);
+  });
+});
+
+describe('planRequest', () => {
+  it('injects faults into working routes at the given share only', () => {
+    const random = seededRandom(11);
+    let injected = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const request = planRequest('ep_two', ERRORS_FAULT_SHARE, random);
+      if (request.expectFailure) {
+        injected++;
+        expect(request.path).toBe('/ep_two?fail=true');
+      }
+    }
+    expect(injected / 20_000).toBeCloseTo(ERRORS_FAULT_SHARE, 1);
+    expect(planRequest('counter', 1, random)).toMatchObject({ path: '/counter', expectFailure: false });
+    expect(planRequest('error', 0, random)).toMatchObject({ path: '/error', expectFailure: true });
+    expect(planRequest('increment', 0, random)).toMatchObject({ method: 'POST', path: '/counter/increment' });
+    expect(planRequest('not_found', 0, random).path).toMatch(/^\/missing\/[0-9a-z]+$/);
+  });
+});
+
+describe('scenarios', () => {
+  const settings = { rate: 5, spikeRate: 40, spikeSeconds: 60 };
+
+  it('spike: warm-up, spike for the set time, then back to the base rate', () => {
+    const phases = scenarioPhases('spike', settings);
+    expect(phaseAt(phases, 0)).toMatchObject({ name: 'warm-up', rate: 5 });
+    expect(phaseAt(phases, 14_999)).toMatchObject({ name: 'warm-up' });
+    expect(phaseAt(phases, 15_000)).toMatchObject({ name: 'spike', rate: 40 });
+    expect(phaseAt(phases, 74_999)).toMatchObject({ name: 'spike' });
+    expect(phaseAt(phases, 75_000)).toMatchObject({ name: 'recovery', rate: 5 });
+    expect(phaseAt(phases, 10_000_000)).toMatchObject({ name: 'recovery' });
+  });
+
+  it('errors raises the /error share and injects faults; latency leans on the slow routes', () => {
+    const [errors] = scenarioPhases('errors', settings);
+    expect(errors?.weights.error).toBeGreaterThan(STEADY_WEIGHTS.error * 5);
+    expect(errors?.faultShare).toBeGreaterThan(0);
+    const [latency] = scenarioPhases('latency', settings);
+    const slow = (latency?.weights.ep_three ?? 0) + (latency?.weights.ep_four ?? 0);
+    expect(slow).toBeGreaterThanOrEqual(50);
+  });
+
+  it('custom weights replace the scenario weights', () => {
+    const weights = { ...STEADY_WEIGHTS, ep_one: 1000 };
+    expect(scenarioPhases('steady', { ...settings, weights })[0]?.weights.ep_one).toBe(1000);
+  });
+});
