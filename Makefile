@@ -1,40 +1,70 @@
-# Every target puts Node >= 22 first on PATH (installing Node 24 into .tools/ when the machine's is older).
+# `make help` lists the targets. Targets that run Node put Node >= 22 first on PATH, installing
+# Node 24 into .tools/ when the machine's is older; the Docker targets need only Docker.
 SHELL := /bin/bash
-NODE_BIN := $(shell scripts/ensure-node.sh)
-export PATH := $(NODE_BIN):$(PATH)
+WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
 BIN := node_modules/.bin
+COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck test test-unit build dev
+.PHONY: help install lint typecheck test test-unit build dev dashboards up down logs ps
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package.json package-lock.json services/*/package.json
-	npm ci --no-audit --no-fund
+	$(WITH_NODE) npm ci --no-audit --no-fund
 
 install: node_modules/.package-lock.json ## Install dependencies (npm ci) when the lockfile changed
 
 lint: install ## Biome lint and format check
-	$(BIN)/biome check .
+	$(WITH_NODE) $(BIN)/biome check .
 
 typecheck: install ## TypeScript, strict, no emit
-	$(BIN)/tsc -p tsconfig.json
+	$(WITH_NODE) $(BIN)/tsc -p tsconfig.json
 
 test: lint typecheck ## Everything: lint, types and every test suite (what CI runs)
-	$(BIN)/vitest run
+	$(WITH_NODE) $(BIN)/vitest run
 
 test-unit: install ## The webapp and generator suites only
-	$(BIN)/vitest run --project webapp --project request-generator
+	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator
 
 build: install ## Compile both services to dist/
-	npm run build
+	$(WITH_NODE) npm run build
+
+dashboards: install ## Regenerate grafana/dashboards/*.json from grafana/src
+	$(WITH_NODE) node grafana/src/generate.ts
 
 dev: install ## Run the webapp on :3000 and the generator against it, pretty logs (Ctrl-C stops both)
 	@mkdir -p .data
-	@trap 'kill 0' EXIT INT TERM; \
+	@export $(WITH_NODE); trap 'kill 0' EXIT INT TERM; \
 	NODE_ENV=development COUNTER_CHECKPOINT_PATH=.data/counter-checkpoint.json $(BIN)/tsx watch services/webapp/src/server.ts & \
 	until curl -fsS http://127.0.0.1:3000/health >/dev/null 2>&1; do sleep 0.3; done; \
 	echo "webapp: http://127.0.0.1:3000  metrics: http://127.0.0.1:3000/metrics  docs: http://127.0.0.1:3000/docs"; \
 	$(BIN)/tsx services/request-generator/src/cli.ts --target http://127.0.0.1:3000 --report-every 10 & \
 	wait
+
+# First run: .env from .env.example with a random Grafana admin password (there is no default one).
+.env:
+	@password=$$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n'); \
+	awk -v p="$$password" '/^GRAFANA_ADMIN_PASSWORD=$$/ { print "GRAFANA_ADMIN_PASSWORD=" p; next } { print }' .env.example > .env; \
+	chmod 600 .env; echo "created .env with a random GRAFANA_ADMIN_PASSWORD"
+
+up: .env ## Build and start the stack in the background, then print the URLs
+	$(COMPOSE) up -d --build
+	@set -a; source .env; set +a; \
+	echo; \
+	echo "  Grafana       http://127.0.0.1:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)"; \
+	echo "  Prometheus    http://127.0.0.1:$${PROMETHEUS_PORT:-9090}"; \
+	echo "  Alertmanager  http://127.0.0.1:$${ALERTMANAGER_PORT:-9093}"; \
+	echo "  Alert emails  http://127.0.0.1:$${MAILDEV_PORT:-1080}  (maildev)"; \
+	echo "  webapp        http://127.0.0.1:$${WEBAPP_PORTS%%-*}  (docs at /docs, metrics at /metrics)"; \
+	echo; echo "  '$(COMPOSE) ps' shows health; services take ~30 s to become healthy."
+
+down: ## Stop the stack (data volumes are kept; add -v by hand to drop them)
+	$(COMPOSE) down
+
+logs: ## Follow the logs of every service
+	$(COMPOSE) logs -f --tail=100
+
+ps: ## Show the services and their health
+	$(COMPOSE) ps

@@ -1,0 +1,137 @@
+import {
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  LegendDisplayMode,
+  LegendPlacement,
+  SortOrder,
+  TooltipDisplayMode,
+  VizLegendOptionsBuilder,
+  VizTooltipOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import {
+  type DataSourceRef,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+
+/** The provisioned Prometheus datasource's fixed uid (grafana/provisioning/datasources). */
+export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
+
+/** Every panel reads the datasource the `datasource` variable selects. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable reference, not a JS template.
+export const datasource: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+
+export function datasourceVariable(): DatasourceVariableBuilder {
+  return new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
+}
+
+/** A multi-value variable of one label's values, "All" by default. */
+export function labelVariable(name: string, label: string, selector: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(datasource)
+    .query(`label_values(${selector}, ${name})`)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ text: 'All', value: '$__all' });
+}
+
+export interface Query {
+  expr: string;
+  legend?: string;
+  instant?: boolean;
+}
+
+function target(query: Query, index: number): DataqueryBuilder {
+  const builder = new DataqueryBuilder()
+    .expr(query.expr)
+    .refId(String.fromCharCode(65 + index))
+    .legendFormat(query.legend ?? '__auto');
+  return query.instant ? builder.instant() : builder.range();
+}
+
+interface PanelOptions {
+  title: string;
+  description: string;
+  unit: string;
+  queries: Query[];
+  width?: number;
+  height?: number;
+}
+
+export function timeseries(options: PanelOptions & { min?: number; max?: number; thresholds?: number[] }) {
+  const panel = new TimeseriesPanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(datasource)
+    .unit(options.unit)
+    .span(options.width ?? 12)
+    .height(options.height ?? 8)
+    .lineWidth(1)
+    .fillOpacity(10)
+    .legend(
+      new VizLegendOptionsBuilder()
+        .displayMode(LegendDisplayMode.Table)
+        .placement(LegendPlacement.Bottom)
+        .showLegend(true)
+        .calcs(['mean', 'max', 'lastNotNull']),
+    )
+    .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
+  if (options.min !== undefined) panel.min(options.min);
+  if (options.max !== undefined) panel.max(options.max);
+  if (options.thresholds) {
+    panel
+      .thresholds(
+        new ThresholdsConfigBuilder()
+          .mode(ThresholdsMode.Absolute)
+          .steps([
+            { value: null, color: 'green' },
+            ...options.thresholds.map((value, i) => ({ value, color: i === 0 ? 'orange' : 'red' })),
+          ]),
+      )
+      .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
+  }
+  options.queries.forEach((query, i) => {
+    panel.withTarget(target(query, i));
+  });
+  return panel;
+}
+
+export function stat(options: PanelOptions) {
+  const panel = new StatPanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(datasource)
+    .unit(options.unit)
+    .span(options.width ?? 6)
+    .height(options.height ?? 5);
+  options.queries.forEach((query, i) => {
+    panel.withTarget(target(query, i));
+  });
+  return panel;
+}
+
+export function table(options: PanelOptions) {
+  const panel = new TablePanelBuilder()
+    .title(options.title)
+    .description(options.description)
+    .datasource(datasource)
+    .unit(options.unit)
+    .span(options.width ?? 12)
+    .height(options.height ?? 8);
+  options.queries.forEach((query, i) => {
+    panel.withTarget(target(query, i));
+  });
+  return panel;
+}

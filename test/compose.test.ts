@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from './support/exec.ts';
+import { REPO, readYaml, repoPath } from './support/repo.ts';
+import { findTool } from './support/tools.ts';
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  user?: string;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[]; start_interval?: string };
+  depends_on?: Record<string, { condition: string }>;
+  mem_limit?: string;
+}
+interface Compose {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+const compose = readYaml<Compose>('docker-compose.yml');
+const services = Object.entries(compose.services);
+const dockerCompose = findTool('DOCKER_COMPOSE', 'docker-compose');
+
+describe.skipIf(!dockerCompose)('docker-compose config', () => {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+  /** .env.example as a user's .env, with the password line as given. */
+  async function envFile(password: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'compose-env-'));
+    const file = join(dir, '.env');
+    const example = readFileSync(repoPath('.env.example'), 'utf8');
+    await writeFile(
+      file,
+      example.replace(/^GRAFANA_ADMIN_PASSWORD=$/m, `GRAFANA_ADMIN_PASSWORD=${password}`),
+    );
+    return file;
+  }
+
+  it('accepts the file with the settings of .env.example and a password', async () => {
+    const result = await run(dockerCompose as string, ['--env-file', await envFile('test-only'), 'config'], {
+      cwd: REPO,
+      env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/GF_SECURITY_ADMIN_PASSWORD: test-only/);
+    expect(result.stdout).toContain('127.0.0.1:3000:3000');
+  });
+
+  it('refuses to start without a Grafana admin password, naming the variable', async () => {
+    const result = await run(
+      dockerCompose as string,
+      ['--env-file', await envFile(''), 'config', '--quiet'],
+      {
+        cwd: REPO,
+        env,
+      },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/GRAFANA_ADMIN_PASSWORD/);
+  });
+});
+
+describe('docker-compose.yml conventions', () => {
+  it('runs the six services of the stack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['alertmanager', 'grafana', 'maildev', 'prometheus', 'request-generator', 'webapp'].sort(),
+    );
+  });
+
+  it('uses only fields both Compose v2 and docker-compose 1.29 accept', () => {
+    expect(compose).not.toHaveProperty('name');
+    expect(compose).not.toHaveProperty('include');
+    expect(compose).not.toHaveProperty('version');
+    for (const [name, service] of services)
+      expect(service.healthcheck, name).not.toHaveProperty('start_interval');
+  });
+
+  it('pins every image tag', () => {
+    for (const [name, service] of services) {
+      expect(service.image, name).toMatch(/^[a-z0-9./-]+:v?\d+\.\d+\.\d+$/);
+    }
+    const dockerfileArgs = readFileSync(repoPath('services/webapp/Dockerfile'), 'utf8');
+    expect(dockerfileArgs).toMatch(/NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim/);
+  });
+
+  it('gives every service a healthcheck, and waits for health in every depends_on', () => {
+    for (const [name, service] of services) {
+      expect(service.healthcheck?.test, name).toBeDefined();
+      for (const [dependency, spec] of Object.entries(service.depends_on ?? {})) {
+        expect(spec, `${name} → ${dependency}`).toEqual({ condition: 'service_healthy' });
+        expect(compose.services[dependency]?.healthcheck, dependency).toBeDefined();
+      }
+    }
+  });
+
+  it('publishes ports on 127.0.0.1 only', () => {
+    for (const [name, service] of services) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
+  it('mounts configuration read-only and keeps data in named volumes', () => {
+    for (const [name, service] of services) {
+      for (const volume of service.volumes ?? []) {
+        const [source] = volume.split(':');
+        if (source?.startsWith('./') || source?.startsWith('${')) expect(volume, name).toMatch(/:ro$/);
+        else expect(Object.keys(compose.volumes), `${name}: ${volume}`).toContain(source);
+      }
+    }
+    for (const volume of ['prometheus-data', 'alertmanager-data', 'grafana-data', 'counter-data']) {
+      expect(Object.keys(compose.volumes)).toContain(volume);
+    }
+  });
+
+  it('runs nothing as root and limits memory', () => {
+    for (const [name, service] of services) {
+      expect(service.mem_limit, name).toMatch(/^\d+[mg]$/);
+      if (service.build) {
+        const dockerfile = readFileSync(
+          repoPath(
+            `${service.build.context === '.' ? '' : `${service.build.context}/`}${service.build.dockerfile ?? 'Dockerfile'}`,
+          ),
+          'utf8',
+        );
+        expect(dockerfile, name).toMatch(/^USER node$/m);
+      } else {
+        expect(service.user, name).toMatch(/^[1-9]\d*(:\d+)?$/);
+      }
+    }
+  });
+
+  it('documents every variable it reads in .env.example', () => {
+    const text = readFileSync(repoPath('docker-compose.yml'), 'utf8');
+    const example = readFileSync(repoPath('.env.example'), 'utf8');
+    const variables = new Set([...text.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1] as string));
+    expect(variables.size).toBeGreaterThan(10);
+    for (const variable of variables) expect(example, variable).toMatch(new RegExp(`^${variable}=`, 'm'));
+  });
+
+  it('has no default Grafana password anywhere', () => {
+    const example = readFileSync(repoPath('.env.example'), 'utf8');
+    expect(example).toMatch(/^GRAFANA_ADMIN_PASSWORD=$/m);
+    expect(readFileSync(repoPath('docker-compose.yml'), 'utf8')).toMatch(/GRAFANA_ADMIN_PASSWORD:\?/);
+  });
+});

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it; the tiny race before use is acceptable in tests). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 30_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
+
+/** Resolves when `url` answers 2xx. */
+export function waitForHttp(url: string, timeoutMs = 30_000): Promise<true> {
+  return waitFor(
+    url,
+    async () => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      return response.ok ? true : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** A child process whose output is kept, so a failing test can show what it said. */
+export class ManagedProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  #log = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+    this.name = name;
+    this.child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      this.#log += chunk.toString();
+      // Bound the memory a chatty process can take: keep the last 1 MB.
+      if (this.#log.length > 1_000_000) this.#log = this.#log.slice(-500_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => resolve(code ?? (signal ? null : 0)));
+    });
+    this.child.once('error', (error) => {
+      this.#log += `\nspawn error: ${error.message}\n`;
+    });
+  }
+
+  get log(): string {
+    return this.#log;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
