@@ -6,15 +6,18 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck test test-unit build dev dashboards up down logs ps
+.PHONY: help install lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps
 
 help: ## Show the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package.json package-lock.json services/*/package.json
 	$(WITH_NODE) npm ci --no-audit --no-fund
 
-install: node_modules/.package-lock.json ## Install dependencies (npm ci) when the lockfile changed
+maildev/node_modules/.package-lock.json: maildev/package.json maildev/package-lock.json
+	$(WITH_NODE) npm ci --prefix maildev --no-audit --no-fund
+
+install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json ## Install dependencies (npm ci) when a lockfile changed
 
 lint: install ## Biome lint and format check
 	$(WITH_NODE) $(BIN)/biome check .
@@ -27,6 +30,9 @@ test: lint typecheck ## Everything: lint, types and every test suite (what CI ru
 
 test-unit: install ## The webapp and generator suites only
 	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator
+
+e2e: install ## The end-to-end suite alone: the real stack on 127.0.0.1 (needs prometheus, alertmanager)
+	$(WITH_NODE) $(BIN)/vitest run --project e2e
 
 build: install ## Compile both services to dist/
 	$(WITH_NODE) npm run build
@@ -42,6 +48,9 @@ dev: install ## Run the webapp on :3000 and the generator against it, pretty log
 	echo "webapp: http://127.0.0.1:3000  metrics: http://127.0.0.1:3000/metrics  docs: http://127.0.0.1:3000/docs"; \
 	$(BIN)/tsx services/request-generator/src/cli.ts --target http://127.0.0.1:3000 --report-every 10 & \
 	wait
+
+up-local: install ## The stack without Docker, on 127.0.0.1: webapp, generator, Prometheus, Alertmanager, maildev
+	$(WITH_NODE) node harness/up-local.ts
 
 # First run: .env from .env.example with a random Grafana admin password (there is no default one).
 .env:

@@ -5,11 +5,11 @@ import {
   type RunningAlertmanager,
   renderAlertmanagerConfig,
   startAlertmanager,
-} from './support/alertmanager.ts';
-import { run } from './support/exec.ts';
+} from '../harness/alertmanager.ts';
+import { run } from '../harness/exec.ts';
+import { findTool } from '../harness/tools.ts';
 import { alertRules } from './support/repo.ts';
 import { SmtpSink } from './support/smtp-sink.ts';
-import { findTool } from './support/tools.ts';
 
 const amtool = findTool('AMTOOL', 'amtool');
 const alertmanagerBinary = findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');

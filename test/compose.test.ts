@@ -3,9 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from './support/exec.ts';
+import { run } from '../harness/exec.ts';
+import { findTool } from '../harness/tools.ts';
 import { REPO, readYaml, repoPath } from './support/repo.ts';
-import { findTool } from './support/tools.ts';
 
 interface Service {
   image?: string;

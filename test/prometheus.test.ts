@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { run } from './support/exec.ts';
+import { run } from '../harness/exec.ts';
+import { findTool } from '../harness/tools.ts';
 import { alertRules, durationSeconds, readYaml, recordingRules, repoPath } from './support/repo.ts';
-import { findTool } from './support/tools.ts';
 
 const promtool = findTool('PROMTOOL', 'promtool');
 

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { repoPath } from '../../harness/paths.ts';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-export function repoPath(relative: string): string {
-  return `${REPO}${relative}`;
-}
+export { REPO, repoPath } from '../../harness/paths.ts';
 
 export function readYaml<T>(relative: string): T {
   return parse(readFileSync(repoPath(relative), 'utf8')) as T;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { waitFor } from './process.ts';
+import { waitFor } from '../../harness/process.ts';
 
 export interface ReceivedMail {
   receivedAt: number;

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.ts';
+import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess, waitForHttp } from './process.ts';
-import { repoPath } from './repo.ts';
 
 /** Renders alertmanager/ with render-config.sh, exactly as the container entrypoint does. */
 export async function renderAlertmanagerConfig(

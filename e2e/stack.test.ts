@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../harness/process.ts';
+import { Stack, type Webapp } from '../harness/stack.ts';
+import { findTool } from '../harness/tools.ts';
+import { panelQueries, substituteVariables } from '../test/support/panels.ts';
+import { alertRules, recordingRules } from '../test/support/repo.ts';
+import { reportFigure } from './report.ts';
+
+const binaries =
+  findTool('PROMETHEUS', 'prometheus') && findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
+const RUNBOOK_BASE = alertRules()
+  .find((r) => r.alert === 'InstanceDown')
+  ?.annotations?.runbook_url?.split('#')[0];
+
+/** Runs `body` on a fresh stack and always stops it; on failure the error carries every process's log. */
+async function withStack(options: Parameters<typeof Stack.start>[0], body: (stack: Stack) => Promise<void>) {
+  const stack = await Stack.start(options);
+  try {
+    await body(stack);
+  } catch (error) {
+    (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
+    throw error;
+  } finally {
+    await stack.stop();
+  }
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
+  it('scrapes every webapp, records every rule, fills every panel, and mails InstanceDown and its resolution', async () => {
+    await withStack({ webapps: 2 }, async (stack) => {
+      const prometheus = stack.prometheus.client;
+      const targets = await waitFor(
+        'both webapp targets up',
+        async () => {
+          const found = await prometheus.targets('webapp');
+          return found.length === 2 && found.every((t) => t.health === 'up') ? found : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(targets.map((t) => t.labels.instance).sort()).toEqual(stack.webapps.map((w) => w.target).sort());
+
+      // A minute of steady traffic, so every rate window holds data.
+      await new Promise((resolve) => setTimeout(resolve, 65_000));
+
+      for (const rule of recordingRules()) {
+        const result = await prometheus.query(rule.record);
+        expect(result.length, `recording rule ${rule.record} returns data`).toBeGreaterThan(0);
+      }
+
+      const queries = panelQueries();
+      for (const query of queries) {
+        const expr = substituteVariables(query.expr);
+        const data = query.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, 60);
+        expect(data.length, `panel "${query.panel}" has data: ${expr}`).toBeGreaterThan(0);
+      }
+      reportFigure(`${queries.length} panel queries returned data after a minute of steady traffic`);
+
+      // Steady traffic fires nothing but the Watchdog.
+      const firing = await prometheus.query('ALERTS{alertstate="firing"}');
+      expect(firing.map((a) => a.metric.alertname)).toEqual(['Watchdog']);
+
+      const victim = stack.webapps[1] as Webapp;
+      const killedAt = Date.now();
+      victim.process?.signal('SIGKILL');
+      const down = await stack.maildev.waitForEmail(
+        'the InstanceDown email',
+        (m) => m.subject.startsWith('[FIRING') && m.subject.includes('InstanceDown'),
+        90_000,
+      );
+      const toEmail = Date.parse(down.time) - killedAt;
+      reportFigure(`InstanceDown: SIGKILL to email ${seconds(toEmail)} s (target <= 30 s)`);
+      expect(toEmail).toBeLessThanOrEqual(30_000);
+      expect(down.subject).toBe(
+        `[FIRING:1] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is down`,
+      );
+      expect(down.text).toMatch(/^ {2}severity: +critical$/m);
+      expect(down.text).toMatch(new RegExp(`^ {2}instance: +${victim.target.replaceAll('.', '\\.')}$`, 'm'));
+      expect(down.text).toContain(`${RUNBOOK_BASE}#instancedown`);
+      expect(down.html).toContain(`href="${RUNBOOK_BASE}#instancedown"`);
+      expect(down.to).toEqual(['oncall@example.com']);
+
+      const restartedAt = Date.now();
+      await victim.start();
+      const resolved = await stack.maildev.waitForEmail(
+        'the resolved email',
+        (m) => m.subject.startsWith('[RESOLVED] InstanceDown'),
+        90_000,
+      );
+      reportFigure(
+        `InstanceDown resolved: restart to email ${seconds(Date.parse(resolved.time) - restartedAt)} s`,
+      );
+      expect(resolved.text).toContain(victim.target);
+    });
+  }, 300_000);
+
+  it('mails HighRequestVolume during a spike', async () => {
+    await withStack(
+      { generator: ['--scenario', 'spike', '--rate', '5', '--spike-rate', '40', '--spike-seconds', '90'] },
+      async (stack) => {
+        const spikeStartsAt = Date.now() + 15_000;
+        const mail = await stack.maildev.waitForEmail(
+          'the HighRequestVolume email',
+          (m) => m.subject.includes('HighRequestVolume') && m.subject.startsWith('[FIRING'),
+          120_000,
+        );
+        const mailedAt = Date.parse(mail.time);
+        // The condition: the 30s request rate the alert reads first above its threshold.
+        const series = await stack.prometheus.client.queryRange('job:http_requests:rate30s > 20', 180, 1);
+        const firstTrue = Math.min(...(series[0]?.values ?? []).map(([t]) => t * 1000));
+        expect(Number.isFinite(firstTrue)).toBe(true);
+        reportFigure(
+          `HighRequestVolume: condition to email ${seconds(mailedAt - firstTrue)} s (target <= 30 s), spike start to email ${seconds(mailedAt - spikeStartsAt)} s`,
+        );
+        expect(mailedAt - firstTrue).toBeLessThanOrEqual(30_000);
+        expect(mail.subject).toMatch(
+          /^\[FIRING:1\] HighRequestVolume \(warning\) on webapp: High request volume on webapp: \d+\.\d req\/s$/,
+        );
+      },
+    );
+  }, 300_000);
+
+  it('mails HighLatencyP95 when traffic leans on the slow routes', async () => {
+    await withStack({ generator: ['--scenario', 'latency', '--rate', '10'] }, async (stack) => {
+      const startedAt = Date.now();
+      const mail = await stack.maildev.waitForEmail(
+        'a HighLatencyP95 email',
+        (m) => m.subject.includes('HighLatencyP95') && m.subject.startsWith('[FIRING'),
+        240_000,
+      );
+      reportFigure(
+        `HighLatencyP95: latency scenario start to email ${seconds(Date.parse(mail.time) - startedAt)} s (for: 1m)`,
+      );
+      expect(mail.subject).toMatch(
+        /HighLatencyP95 \((critical|warning)\) on webapp: p95 latency of webapp is [\d.]+m?s \(over (500|250)ms\)$/,
+      );
+    });
+  }, 300_000);
+
+  it('still delivers an alert email when the mail catcher was down while it fired', async () => {
+    await withStack({ generator: false }, async (stack) => {
+      await stack.maildev.stop();
+      stack.webapps[0]?.process?.signal('SIGKILL');
+      // Wait until Alertmanager has tried to send and failed.
+      await waitFor(
+        'a failed email notification',
+        async () => {
+          const metrics = await (await fetch(`${stack.alertmanager.url}/metrics`)).text();
+          const failed =
+            /^alertmanager_notifications_failed_total\{[^}]*integration="email"[^}]*\} (\d+)/m.exec(metrics);
+          return Number(failed?.[1] ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 1000 },
+      );
+      const backAt = Date.now();
+      await stack.maildev.start();
+      const mail = await stack.maildev.waitForEmail(
+        'the InstanceDown email after the catcher came back',
+        (m) => m.subject.includes('InstanceDown'),
+        120_000,
+      );
+      reportFigure(`SMTP outage: catcher back to email ${seconds(Date.parse(mail.time) - backAt)} s`);
+      expect(mail.subject).toMatch(/^\[FIRING:1\] InstanceDown/);
+    });
+  }, 300_000);
+
+  it('SIGTERM under load: accepted requests complete, later ones are refused, nothing resets', async () => {
+    await withStack({ generator: false }, async (stack) => {
+      const webapp = stack.webapps[0] as Webapp;
+      const generator = stack.startGenerator([
+        '--rate',
+        '150',
+        '--weights',
+        'ep_one=5,ep_two=3,ep_four=1,error=1',
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      webapp.process?.signal('SIGTERM');
+      const exitCode = await webapp.process?.exited;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const { summary } = await generator.finish();
+      reportFigure(
+        `SIGTERM under load: sent ${summary.sent}, answered ${summary.sent - summary.refused}, refused after close ${summary.refused}, reset ${summary.failed.reset}, timeout ${summary.failed.timeout}`,
+      );
+      expect(exitCode).toBe(0);
+      expect(summary.failed).toEqual({ timeout: 0, reset: 0, error: 0 });
+      expect(summary.unexpected5xx).toBe(0);
+      expect(summary.refused).toBeGreaterThan(0);
+      expect(summary.statusClasses['2xx']).toBeGreaterThan(300);
+      expect(summary.abandoned).toBe(0);
+    });
+  }, 120_000);
+});

@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { repoPath } from './paths.ts';
+import { freePort, ManagedProcess, waitFor, waitForHttp } from './process.ts';
+
+export const MAILDEV_BIN = repoPath('maildev/node_modules/maildev/bin/maildev');
+
+export interface Mail {
+  id: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** When maildev received it. */
+  time: string;
+  to: string[];
+}
+
+/** The bundled mail catcher (the same npm package the compose image installs), on 127.0.0.1. */
+export class Maildev {
+  readonly smtpPort: number;
+  readonly webPort: number;
+  process: ManagedProcess | undefined;
+
+  constructor(smtpPort: number, webPort: number) {
+    this.smtpPort = smtpPort;
+    this.webPort = webPort;
+  }
+
+  static async create(): Promise<Maildev> {
+    if (!existsSync(MAILDEV_BIN)) {
+      throw new Error('maildev is not installed: run `make install` (npm ci in maildev/)');
+    }
+    return new Maildev(await freePort(), await freePort());
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.webPort}`;
+  }
+
+  async start(): Promise<void> {
+    this.process = new ManagedProcess('maildev', process.execPath, [
+      MAILDEV_BIN,
+      '--smtp',
+      String(this.smtpPort),
+      '--web',
+      String(this.webPort),
+      '--ip',
+      '127.0.0.1',
+    ]);
+    try {
+      await waitForHttp(`${this.url}/healthz`, 30_000);
+    } catch (error) {
+      await this.process.stop();
+      throw new Error(`${String(error)}\n${this.process.log}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop();
+  }
+
+  async emails(): Promise<Mail[]> {
+    const response = await fetch(`${this.url}/email`);
+    const emails = (await response.json()) as (Omit<Mail, 'to' | 'html'> & {
+      html?: string;
+      to?: { address: string }[];
+    })[];
+    return emails.map((mail) => ({
+      ...mail,
+      html: mail.html ?? '',
+      text: mail.text ?? '',
+      to: (mail.to ?? []).map((recipient) => recipient.address),
+    }));
+  }
+
+  waitForEmail(what: string, match: (mail: Mail) => boolean, timeoutMs = 120_000): Promise<Mail> {
+    return waitFor(what, async () => (await this.emails()).find(match), { timeoutMs, intervalMs: 250 });
+  }
+}

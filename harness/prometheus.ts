@@ -1,0 +1,142 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { repoPath } from './paths.ts';
+import { freePort, ManagedProcess, waitForHttp } from './process.ts';
+
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets: string[] }[];
+  dns_sd_configs?: unknown;
+}
+interface PrometheusConfig {
+  rule_files: string[];
+  alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  scrape_configs: ScrapeConfig[];
+}
+
+export interface LocalAddresses {
+  webappTargets: string[];
+  alertmanager: string;
+  prometheus: string;
+}
+
+/**
+ * The repository's prometheus.yml with only the addresses changed: static webapp targets for DNS
+ * discovery, local Alertmanager and self, and the rule files by absolute path.
+ */
+export function localPrometheusConfig(source: string, addresses: LocalAddresses): string {
+  const config = parse(source) as PrometheusConfig;
+  config.rule_files = config.rule_files.map((file) => repoPath(`prometheus/${file}`));
+  for (const alertmanagers of config.alerting.alertmanagers) {
+    alertmanagers.static_configs = [{ targets: [addresses.alertmanager] }];
+  }
+  const targets: Record<string, string[]> = {
+    webapp: addresses.webappTargets,
+    prometheus: [addresses.prometheus],
+    alertmanager: [addresses.alertmanager],
+  };
+  for (const scrape of config.scrape_configs) {
+    const replacement = targets[scrape.job_name];
+    if (!replacement)
+      throw new Error(`prometheus.yml has a job the harness does not know: ${scrape.job_name}`);
+    delete scrape.dns_sd_configs;
+    scrape.static_configs = [{ targets: replacement }];
+  }
+  return stringify(config);
+}
+
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+/** The parts of the Prometheus HTTP API the tests read. */
+export class PrometheusClient {
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  async #get<T>(path: string, params: Record<string, string>): Promise<T> {
+    const response = await fetch(`${this.url}${path}?${new URLSearchParams(params)}`);
+    const body = (await response.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.error}`);
+    return body.data;
+  }
+
+  async query(expr: string): Promise<VectorSample[]> {
+    const data = await this.#get<{ resultType: string; result: VectorSample[] }>('/api/v1/query', {
+      query: expr,
+    });
+    return data.result;
+  }
+
+  async queryRange(expr: string, seconds: number, stepSeconds = 5): Promise<MatrixSeries[]> {
+    const end = Date.now() / 1000;
+    const data = await this.#get<{ result: MatrixSeries[] }>('/api/v1/query_range', {
+      query: expr,
+      start: String(end - seconds),
+      end: String(end),
+      step: String(stepSeconds),
+    });
+    return data.result;
+  }
+
+  async targets(
+    job: string,
+  ): Promise<{ scrapeUrl: string; health: string; labels: Record<string, string> }[]> {
+    const data = await this.#get<{
+      activeTargets: {
+        scrapePool: string;
+        scrapeUrl: string;
+        health: string;
+        labels: Record<string, string>;
+      }[];
+    }>('/api/v1/targets', { state: 'active' });
+    return data.activeTargets.filter((t) => t.scrapePool === job);
+  }
+}
+
+export interface RunningPrometheus {
+  url: string;
+  client: PrometheusClient;
+  process: ManagedProcess;
+  configFile: string;
+}
+
+export async function startPrometheus(
+  binary: string,
+  addresses: Omit<LocalAddresses, 'prometheus'>,
+  port?: number,
+): Promise<RunningPrometheus> {
+  const listenPort = port ?? (await freePort());
+  const url = `http://127.0.0.1:${listenPort}`;
+  const dir = await mkdtemp(join(tmpdir(), 'prometheus-'));
+  const configFile = join(dir, 'prometheus.yml');
+  const source = await readFile(repoPath('prometheus/prometheus.yml'), 'utf8');
+  await writeFile(
+    configFile,
+    localPrometheusConfig(source, { ...addresses, prometheus: `127.0.0.1:${listenPort}` }),
+  );
+  const process = new ManagedProcess('prometheus', binary, [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${listenPort}`,
+    `--web.external-url=${url}`,
+    '--web.enable-remote-write-receiver',
+    '--storage.tsdb.retention.time=1d',
+  ]);
+  try {
+    await waitForHttp(`${url}/-/ready`, 30_000);
+  } catch (error) {
+    await process.stop();
+    throw new Error(`${String(error)}\n${process.log}`);
+  }
+  return { url, client: new PrometheusClient(url), process, configFile };
+}

@@ -1,0 +1,197 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Summary } from '../services/request-generator/src/report.ts';
+import { type RunningAlertmanager, startAlertmanager } from './alertmanager.ts';
+import { Maildev } from './maildev.ts';
+import { repoPath } from './paths.ts';
+import { freePort, ManagedProcess, waitForHttp } from './process.ts';
+import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
+import { findTool } from './tools.ts';
+
+const WEBAPP_SERVER = repoPath('services/webapp/src/server.ts');
+const GENERATOR_CLI = repoPath('services/request-generator/src/cli.ts');
+
+export interface StackOptions {
+  /** How many webapp instances (default 1). */
+  webapps?: number;
+  /** Generator flags for traffic from the start; false for none (default: the steady scenario). */
+  generator?: string[] | false;
+  webappEnv?: Record<string, string>;
+  /** Where alert emails link the dashboard (default: compose's Grafana). */
+  grafanaUrl?: string;
+}
+
+export class Webapp {
+  readonly name: string;
+  readonly port: number;
+  readonly #env: Record<string, string>;
+  process: ManagedProcess | undefined;
+  #logs = '';
+
+  constructor(name: string, port: number, env: Record<string, string>) {
+    this.name = name;
+    this.port = port;
+    this.#env = env;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get target(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Every run's output, including runs that were killed and replaced. */
+  get log(): string {
+    return this.#logs + (this.process?.log ?? '');
+  }
+
+  async start(): Promise<void> {
+    if (this.process) this.#logs += this.process.log;
+    this.process = new ManagedProcess(this.name, process.execPath, [WEBAPP_SERVER], {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(this.port),
+      ...this.#env,
+    });
+    try {
+      await waitForHttp(`${this.url}/ready`, 20_000);
+    } catch (error) {
+      await this.process.stop();
+      throw new Error(`${String(error)}\n${this.process.log}`);
+    }
+  }
+}
+
+export class Generator {
+  readonly process: ManagedProcess;
+  constructor(target: string, args: readonly string[]) {
+    this.process = new ManagedProcess('generator', process.execPath, [
+      GENERATOR_CLI,
+      '--target',
+      target,
+      '--report-every',
+      '10',
+      '--json',
+      ...args,
+    ]);
+  }
+
+  /** Stops it (SIGTERM: in-flight requests finish) and returns its JSON summary. */
+  async finish(): Promise<{ exitCode: number | null; summary: Summary }> {
+    await this.process.stop(15_000);
+    const exitCode = await this.process.exited;
+    const last = this.process.log
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((line) => line.startsWith('{'));
+    if (!last) throw new Error(`the generator printed no summary:\n${this.process.log}`);
+    return { exitCode, summary: JSON.parse(last) as Summary };
+  }
+}
+
+/**
+ * The whole stack on 127.0.0.1 with free ports: webapps, the generator, Prometheus and Alertmanager
+ * (the real binaries, with the repository's config files, only addresses changed) and maildev.
+ */
+export class Stack {
+  readonly webapps: Webapp[];
+  readonly maildev: Maildev;
+  readonly prometheus: RunningPrometheus;
+  readonly alertmanager: RunningAlertmanager;
+  readonly generators: Generator[] = [];
+  readonly #dataDir: string;
+
+  private constructor(
+    webapps: Webapp[],
+    maildev: Maildev,
+    prometheus: RunningPrometheus,
+    alertmanager: RunningAlertmanager,
+    dataDir: string,
+  ) {
+    this.webapps = webapps;
+    this.maildev = maildev;
+    this.prometheus = prometheus;
+    this.alertmanager = alertmanager;
+    this.#dataDir = dataDir;
+  }
+
+  static async start(options: StackOptions = {}): Promise<Stack> {
+    const prometheusBinary = findTool('PROMETHEUS', 'prometheus');
+    const alertmanagerBinary = findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
+    if (!prometheusBinary || !alertmanagerBinary) {
+      throw new Error(
+        'the stack needs the prometheus and alertmanager binaries on PATH (Debian: apt-get install prometheus prometheus-alertmanager)',
+      );
+    }
+    const dataDir = await mkdtemp(join(tmpdir(), 'fos-stack-'));
+    const started: Array<{ stop(): Promise<void> }> = [];
+    try {
+      const maildev = await Maildev.create();
+      await maildev.start();
+      started.push(maildev);
+
+      const webapps = await Promise.all(
+        Array.from({ length: options.webapps ?? 1 }, async (_, i) => {
+          const webapp = new Webapp(`webapp-${i + 1}`, await freePort(), {
+            COUNTER_CHECKPOINT_PATH: join(dataDir, `counter-${i + 1}.json`),
+            ...options.webappEnv,
+          });
+          await webapp.start();
+          started.push({ stop: async () => webapp.process?.stop() });
+          return webapp;
+        }),
+      );
+
+      const alertmanager = await startAlertmanager(alertmanagerBinary, maildev.smtpPort, {
+        GRAFANA_URL: options.grafanaUrl ?? 'http://127.0.0.1:3000',
+      });
+      started.push(alertmanager.process);
+      const prometheus = await startPrometheus(prometheusBinary, {
+        webappTargets: webapps.map((w) => w.target),
+        alertmanager: new URL(alertmanager.url).host,
+      });
+      started.push(prometheus.process);
+
+      const stack = new Stack(webapps, maildev, prometheus, alertmanager, dataDir);
+      if (options.generator !== false) stack.startGenerator(options.generator ?? []);
+      return stack;
+    } catch (error) {
+      for (const part of started.reverse()) await part.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** A generator process against the first webapp (flags as on the command line). */
+  startGenerator(args: readonly string[], target = this.webapps[0]?.url ?? ''): Generator {
+    const generator = new Generator(target, args);
+    this.generators.push(generator);
+    return generator;
+  }
+
+  /** Every process's output, for a failing test. */
+  logs(): string {
+    const section = (name: string, log: string) => `----- ${name} -----\n${log.slice(-20_000)}\n`;
+    return [
+      ...this.webapps.map((w) => section(w.name, w.log)),
+      ...this.generators.map((g, i) => section(`generator-${i + 1}`, g.process.log)),
+      section('prometheus', this.prometheus.process.log),
+      section('alertmanager', this.alertmanager.process.log),
+      section('maildev', this.maildev.process?.log ?? ''),
+    ].join('');
+  }
+
+  /** Stops every process it started, whatever state each is in. */
+  async stop(): Promise<void> {
+    await Promise.all(this.generators.map((g) => g.process.stop(15_000)));
+    await Promise.all(this.webapps.map((w) => w.process?.stop()));
+    await this.prometheus.process.stop();
+    await this.alertmanager.process.stop();
+    await this.maildev.stop();
+    await rm(this.#dataDir, { recursive: true, force: true });
+  }
+}
