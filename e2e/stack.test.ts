@@ -179,8 +179,17 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       const exitCode = await webapp.process?.exited;
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const { summary } = await generator.finish();
+      // The server's side: every request it accepted (logged "incoming request") it completed.
+      const lines = (webapp.process?.log ?? '')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; reqId?: string });
+      const accepted = new Set(lines.filter((l) => l.msg === 'incoming request').map((l) => l.reqId));
+      const completed = new Set(lines.filter((l) => l.msg === 'request completed').map((l) => l.reqId));
+      expect(accepted.size).toBeGreaterThan(300);
+      expect([...accepted].filter((id) => !completed.has(id))).toEqual([]);
       reportFigure(
-        `SIGTERM under load: sent ${summary.sent}, answered ${summary.sent - summary.refused}, refused after close ${summary.refused}, reset ${summary.failed.reset}, timeout ${summary.failed.timeout}`,
+        `SIGTERM under load: sent ${summary.sent}, accepted and completed ${accepted.size}, refused after close ${summary.refused}, retried ${summary.retried}, reset ${summary.failed.reset}, timeout ${summary.failed.timeout}`,
       );
       expect(exitCode).toBe(0);
       expect(summary.failed).toEqual({ timeout: 0, reset: 0, error: 0 });

@@ -1,6 +1,7 @@
-import { Pool } from 'undici';
+import { Client, type Dispatcher, Pool } from 'undici';
 import type { Send } from './runner.ts';
 import type { Outcome } from './stats.ts';
+import type { PlannedRequest } from './traffic.ts';
 
 const TIMEOUT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
@@ -42,18 +43,32 @@ export function createHttpSender(
     bodyTimeout: options.timeoutMs,
   });
   const basePath = target.pathname.replace(/\/$/, '');
+  const attempt = async (dispatcher: Dispatcher, request: PlannedRequest): Promise<Outcome> => {
+    try {
+      const response = await dispatcher.request({
+        method: request.method,
+        path: `${basePath}${request.path}`,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      await response.body.dump();
+      return { kind: 'response', status: response.statusCode };
+    } catch (error) {
+      return classifyError(error);
+    }
+  };
   return {
+    // A server that shuts down closes its idle keep-alive connections, and a request written onto
+    // one at that instant is lost before the server reads it. Like browsers and Go's net/http, send
+    // an idempotent request once more on a fresh connection; the summary counts these as retried.
+    // The retry opens a connection of its own: another pooled one may be closing at the same instant.
     async send(request) {
+      const first = await attempt(pool, request);
+      if (first.kind !== 'reset' || request.method !== 'GET') return first;
+      const fresh = new Client(target.origin, { connectTimeout: options.timeoutMs });
       try {
-        const response = await pool.request({
-          method: request.method,
-          path: `${basePath}${request.path}`,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        await response.body.dump();
-        return { kind: 'response', status: response.statusCode };
-      } catch (error) {
-        return classifyError(error);
+        return { ...(await attempt(fresh, request)), retried: true };
+      } finally {
+        fresh.close().catch(() => {});
       }
     },
     close: () => pool.close(),

@@ -35,6 +35,7 @@ export interface Summary {
   expected5xx: number;
   unexpected5xx: number;
   refused: number;
+  retried: number;
   failed: { timeout: number; reset: number; error: number };
   abandoned: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
@@ -60,6 +61,7 @@ export function summarise(options: GeneratorOptions, result: RunResult): Summary
     expected5xx: total.expected5xx,
     unexpected5xx: total.unexpected5xx,
     refused: total.refused,
+    retried: total.retried,
     failed: { timeout: total.timeout, reset: total.reset, error: total.error },
     abandoned: result.abandoned,
     latencyMs: {
@@ -84,6 +86,7 @@ export function formatSummary(summary: Summary): string {
     `  sent ${summary.sent} at ${summary.achievedRate.toFixed(2)}/s (target ${summary.targetRate.toFixed(2)}/s), skipped ${summary.skipped} at the in-flight limit`,
     `  answers: 2xx=${summary.statusClasses['2xx']} 3xx=${summary.statusClasses['3xx']} 4xx=${summary.statusClasses['4xx']} 5xx=${summary.statusClasses['5xx']} (${summary.expected5xx} asked for, ${summary.unexpected5xx} unexpected)`,
     `  not answered: refused=${summary.refused} timeout=${summary.failed.timeout} reset=${summary.failed.reset} error=${summary.failed.error} abandoned=${summary.abandoned}`,
+    `  retried once after the connection closed before an answer: ${summary.retried}`,
     `  latency from intended send: p50=${ms(summary.latencyMs.p50)} p90=${ms(summary.latencyMs.p90)} p99=${ms(summary.latencyMs.p99)} max=${ms(summary.latencyMs.max)}`,
     '  route        sent  statuses',
     ...Object.entries(summary.byRoute).map(

@@ -1,9 +1,13 @@
 import { TRAFFIC_ROUTES, type TrafficRoute } from './traffic.ts';
 
 /** How one request ended. `refused` means nothing listened; the rest of the non-responses are failures. */
-export type Outcome =
+export type Outcome = (
   | { kind: 'response'; status: number }
-  | { kind: 'refused' | 'timeout' | 'reset' | 'error'; message?: string };
+  | { kind: 'refused' | 'timeout' | 'reset' | 'error'; message?: string }
+) & {
+  /** Sent twice: the first connection closed before any answer (see http.ts). */
+  retried?: boolean;
+};
 
 const GROWTH = 1.01;
 const LOG_GROWTH = Math.log(GROWTH);
@@ -61,6 +65,8 @@ export interface Tally {
   expected5xx: number;
   unexpected5xx: number;
   refused: number;
+  /** Requests sent again after their connection closed before any answer; their outcome is the retry's. */
+  retried: number;
   timeout: number;
   reset: number;
   error: number;
@@ -77,6 +83,7 @@ export function newTally(): Tally {
     expected5xx: 0,
     unexpected5xx: 0,
     refused: 0,
+    retried: 0,
     timeout: 0,
     reset: 0,
     error: 0,
@@ -106,6 +113,7 @@ export function recordOutcome(
   outcome: Outcome,
   latencyMs: number,
 ): void {
+  if (outcome.retried) tally.retried++;
   if (outcome.kind !== 'response') {
     tally[outcome.kind]++;
     return;

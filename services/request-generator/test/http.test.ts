@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { classifyError, createHttpSender } from '../src/http.ts';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.close();
+  }
+});
+
+/** A raw HTTP server that drops the first `drop` requests it reads (closes the socket, no answer). */
+async function droppingServer(drop: number): Promise<{ url: URL; received: () => number }> {
+  let seen = 0;
+  const server = createServer((socket: Socket) => {
+    socket.on('data', () => {
+      seen++;
+      if (seen <= drop) {
+        socket.destroy();
+        return;
+      }
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+    });
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return { url: new URL(`http://127.0.0.1:${port}`), received: () => seen };
+}
+
+describe('HTTP sender', () => {
+  it('sends a GET once more when its connection closes before any answer, and says so', async () => {
+    const { url, received } = await droppingServer(1);
+    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
+    const outcome = await sender.send({
+      route: 'ep_one',
+      method: 'GET',
+      path: '/ep_one',
+      expectFailure: false,
+    });
+    await sender.close();
+    expect(outcome).toEqual({ kind: 'response', status: 200, retried: true });
+    expect(received()).toBe(2);
+  });
+
+  it('never sends a POST twice', async () => {
+    const { url, received } = await droppingServer(1);
+    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
+    const outcome = await sender.send({
+      route: 'increment',
+      method: 'POST',
+      path: '/counter/increment',
+      expectFailure: false,
+    });
+    await sender.close();
+    expect(outcome.kind).toBe('reset');
+    expect(outcome.retried).toBeUndefined();
+    expect(received()).toBe(1);
+  });
+
+  it('retries once only: a second drop is a reset', async () => {
+    const { url, received } = await droppingServer(2);
+    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
+    const outcome = await sender.send({
+      route: 'ep_one',
+      method: 'GET',
+      path: '/ep_one',
+      expectFailure: false,
+    });
+    await sender.close();
+    expect(outcome).toMatchObject({ kind: 'reset', retried: true });
+    expect(received()).toBe(2);
+  });
+
+  it('classifies refusals apart from failures', () => {
+    expect(classifyError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })).kind).toBe('refused');
+    expect(classifyError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' })).kind).toBe(
+      'timeout',
+    );
+    expect(classifyError(Object.assign(new Error('x'), { name: 'TimeoutError' })).kind).toBe('timeout');
+    expect(
+      classifyError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })).kind,
+    ).toBe('reset');
+    expect(classifyError(new Error('weird')).kind).toBe('error');
+  });
+});
