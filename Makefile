@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps
+.PHONY: help install lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps k6-smoke load
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -22,17 +22,27 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 lint: install ## Biome lint and format check
 	$(WITH_NODE) $(BIN)/biome check .
 
-typecheck: install ## TypeScript, strict, no emit
+typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types/k6)
 	$(WITH_NODE) $(BIN)/tsc -p tsconfig.json
+	$(WITH_NODE) $(BIN)/tsc -p k6/tsconfig.json
 
+# K6 is found or built (Go) by scripts/ensure-k6.sh; without it the k6 tests skip (fail under CI=true).
 test: lint typecheck ## Everything: lint, types and every test suite (what CI runs)
-	$(WITH_NODE) $(BIN)/vitest run
+	K6="$${K6:-$$(scripts/ensure-k6.sh || true)}" $(WITH_NODE) $(BIN)/vitest run
 
 test-unit: install ## The webapp and generator suites only
 	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator
 
-e2e: install ## The end-to-end suite alone: the real stack on 127.0.0.1 (needs prometheus, alertmanager)
-	$(WITH_NODE) $(BIN)/vitest run --project e2e
+e2e: install ## The end-to-end suite alone: the real stack on 127.0.0.1 (needs prometheus, alertmanager, k6)
+	K6="$${K6:-$$(scripts/ensure-k6.sh || true)}" $(WITH_NODE) $(BIN)/vitest run --project e2e
+
+k6-smoke: install ## Run k6/smoke.ts against a webapp started locally (k6 on PATH, or built with Go)
+	$(WITH_NODE) node harness/k6-smoke.ts
+
+SCENARIO ?= load
+load: ## Run a k6 script against the compose stack: make load SCENARIO=smoke|load|spike|soak
+	@case "$(SCENARIO)" in smoke|load|spike|soak) ;; *) echo "SCENARIO must be smoke, load, spike or soak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
+	$(COMPOSE) --profile load run --rm k6 run -o experimental-prometheus-rw /scripts/$(SCENARIO).ts
 
 build: install ## Compile both services to dist/
 	$(WITH_NODE) npm run build

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
 import { waitFor } from '../harness/process.ts';
 import { Stack, type Webapp } from '../harness/stack.ts';
 import { findTool } from '../harness/tools.ts';
@@ -49,7 +50,7 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
         expect(result.length, `recording rule ${rule.record} returns data`).toBeGreaterThan(0);
       }
 
-      const queries = panelQueries();
+      const queries = panelQueries(WEBAPP_DASHBOARD_UID);
       for (const query of queries) {
         const expr = substituteVariables(query.expr);
         const data = query.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, 60);

@@ -16,6 +16,7 @@ interface Service {
   healthcheck?: { test: string[]; start_interval?: string };
   depends_on?: Record<string, { condition: string }>;
   mem_limit?: string;
+  profiles?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -67,10 +68,12 @@ describe.skipIf(!dockerCompose)('docker-compose config', () => {
 });
 
 describe('docker-compose.yml conventions', () => {
-  it('runs the six services of the stack', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(
+  it('runs the six services of the stack, and k6 only in the load profile', () => {
+    const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
+    expect(always.sort()).toEqual(
       ['alertmanager', 'grafana', 'maildev', 'prometheus', 'request-generator', 'webapp'].sort(),
     );
+    expect(compose.services.k6?.profiles).toEqual(['load']);
   });
 
   it('uses only fields both Compose v2 and docker-compose 1.29 accept', () => {

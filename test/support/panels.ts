@@ -24,17 +24,19 @@ export function committedDashboards(): Record<string, DashboardJson> {
   );
 }
 
-export function panelQueries(): PanelQuery[] {
-  return Object.values(committedDashboards()).flatMap((dashboard) =>
-    dashboard.panels.flatMap((panel) =>
-      (panel.targets ?? []).map((target) => ({
-        dashboard: dashboard.uid,
-        panel: panel.title,
-        expr: target.expr ?? '',
-        instant: target.instant === true,
-      })),
-    ),
-  );
+export function panelQueries(dashboardUid?: string): PanelQuery[] {
+  return Object.values(committedDashboards())
+    .filter((dashboard) => dashboardUid === undefined || dashboard.uid === dashboardUid)
+    .flatMap((dashboard) =>
+      dashboard.panels.flatMap((panel) =>
+        (panel.targets ?? []).map((target) => ({
+          dashboard: dashboard.uid,
+          panel: panel.title,
+          expr: target.expr ?? '',
+          instant: target.instant === true,
+        })),
+      ),
+    );
 }
 
 /** Grafana's variables replaced the way Grafana would with "All" selected. */
