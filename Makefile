@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps k6-smoke load
+.PHONY: help install lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps k6-smoke load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test-unit: install ## The webapp and generator suites only
 e2e: install ## The end-to-end suite alone: the real stack on 127.0.0.1 (needs prometheus, alertmanager, k6)
 	K6="$${K6:-$$(scripts/ensure-k6.sh || true)}" $(WITH_NODE) $(BIN)/vitest run --project e2e
 
+compose-test: install ## docker-compose.yml on a real Docker engine (root starts one; stand-in images where none can be pulled)
+	$(WITH_NODE) $(BIN)/vitest run --project compose
+
 k6-smoke: install ## Run k6/smoke.ts against a webapp started locally (k6 on PATH, or built with Go)
 	$(WITH_NODE) node harness/k6-smoke.ts
 
@@ -61,6 +64,15 @@ dev: install ## Run the webapp on :3000 and the generator against it, pretty log
 
 up-local: install ## The stack without Docker, on 127.0.0.1: webapp, generator, Prometheus, Alertmanager, maildev
 	$(WITH_NODE) node harness/up-local.ts
+
+# On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
+PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")
+
+bench: install ## Benchmarks (~8 min): metrics overhead, /metrics render, generator rates; tables + bench/results/
+	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts
+
+bench-quick: install ## The overhead comparison only (~1 min); ends with "ratio instrumented/bare: X.XX"
+	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts --quick --out bench/results/quick.json
 
 # First run: .env from .env.example with a random Grafana admin password (there is no default one).
 .env:

@@ -28,6 +28,17 @@ export default defineConfig({
         },
       },
       {
+        // After every other project (groupOrder): image builds would starve the timing-sensitive e2e tests.
+        test: {
+          name: 'compose',
+          include: ['compose-test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 1_500_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         test: {
           name: 'repo',
           include: ['test/**/*.test.ts'],

@@ -3,15 +3,17 @@ import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
 import { waitFor } from '../harness/process.ts';
 import { Stack, type Webapp } from '../harness/stack.ts';
 import { findTool } from '../harness/tools.ts';
-import { panelQueries, substituteVariables } from '../test/support/panels.ts';
-import { alertRules, recordingRules } from '../test/support/repo.ts';
+import {
+  expectEveryPanelHasData,
+  expectEveryRecordingRuleHasData,
+  expectInstanceDownEmail,
+  expectResolvedEmail,
+  expectWebappTargetsUp,
+} from '../test/support/acceptance.ts';
 import { reportFigure } from './report.ts';
 
 const binaries =
   findTool('PROMETHEUS', 'prometheus') && findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
-const RUNBOOK_BASE = alertRules()
-  .find((r) => r.alert === 'InstanceDown')
-  ?.annotations?.runbook_url?.split('#')[0];
 
 /** Runs `body` on a fresh stack and always stops it; on failure the error carries every process's log. */
 async function withStack(options: Parameters<typeof Stack.start>[0], body: (stack: Stack) => Promise<void>) {
@@ -32,31 +34,14 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
   it('scrapes every webapp, records every rule, fills every panel, and mails InstanceDown and its resolution', async () => {
     await withStack({ webapps: 2 }, async (stack) => {
       const prometheus = stack.prometheus.client;
-      const targets = await waitFor(
-        'both webapp targets up',
-        async () => {
-          const found = await prometheus.targets('webapp');
-          return found.length === 2 && found.every((t) => t.health === 'up') ? found : undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
+      const targets = await expectWebappTargetsUp(prometheus, 2, 30_000);
       expect(targets.map((t) => t.labels.instance).sort()).toEqual(stack.webapps.map((w) => w.target).sort());
 
       // A minute of steady traffic, so every rate window holds data.
       await new Promise((resolve) => setTimeout(resolve, 65_000));
-
-      for (const rule of recordingRules()) {
-        const result = await prometheus.query(rule.record);
-        expect(result.length, `recording rule ${rule.record} returns data`).toBeGreaterThan(0);
-      }
-
-      const queries = panelQueries(WEBAPP_DASHBOARD_UID);
-      for (const query of queries) {
-        const expr = substituteVariables(query.expr);
-        const data = query.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, 60);
-        expect(data.length, `panel "${query.panel}" has data: ${expr}`).toBeGreaterThan(0);
-      }
-      reportFigure(`${queries.length} panel queries returned data after a minute of steady traffic`);
+      await expectEveryRecordingRuleHasData(prometheus);
+      const panels = await expectEveryPanelHasData(prometheus, WEBAPP_DASHBOARD_UID);
+      reportFigure(`${panels} panel queries returned data after a minute of steady traffic`);
 
       // Steady traffic fires nothing but the Watchdog.
       const firing = await prometheus.query('ALERTS{alertstate="firing"}');
@@ -65,30 +50,14 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       const victim = stack.webapps[1] as Webapp;
       const killedAt = Date.now();
       victim.process?.signal('SIGKILL');
-      const down = await stack.maildev.waitForEmail(
-        'the InstanceDown email',
-        (m) => m.subject.startsWith('[FIRING') && m.subject.includes('InstanceDown'),
-        90_000,
-      );
+      const down = await expectInstanceDownEmail(stack.maildev, victim.target);
       const toEmail = Date.parse(down.time) - killedAt;
       reportFigure(`InstanceDown: SIGKILL to email ${seconds(toEmail)} s (target <= 30 s)`);
       expect(toEmail).toBeLessThanOrEqual(30_000);
-      expect(down.subject).toBe(
-        `[FIRING:1] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is down`,
-      );
-      expect(down.text).toMatch(/^ {2}severity: +critical$/m);
-      expect(down.text).toMatch(new RegExp(`^ {2}instance: +${victim.target.replaceAll('.', '\\.')}$`, 'm'));
-      expect(down.text).toContain(`${RUNBOOK_BASE}#instancedown`);
-      expect(down.html).toContain(`href="${RUNBOOK_BASE}#instancedown"`);
-      expect(down.to).toEqual(['oncall@example.com']);
 
       const restartedAt = Date.now();
       await victim.start();
-      const resolved = await stack.maildev.waitForEmail(
-        'the resolved email',
-        (m) => m.subject.startsWith('[RESOLVED] InstanceDown'),
-        90_000,
-      );
+      const resolved = await expectResolvedEmail(stack.maildev);
       reportFigure(
         `InstanceDown resolved: restart to email ${seconds(Date.parse(resolved.time) - restartedAt)} s`,
       );

@@ -14,13 +14,40 @@ export interface Mail {
   to: string[];
 }
 
+/** maildev's REST API: the emails it caught. */
+export class MaildevApi {
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  async emails(): Promise<Mail[]> {
+    const response = await fetch(`${this.url}/email`);
+    const emails = (await response.json()) as (Omit<Mail, 'to' | 'html'> & {
+      html?: string;
+      to?: { address: string }[];
+    })[];
+    return emails.map((mail) => ({
+      ...mail,
+      html: mail.html ?? '',
+      text: mail.text ?? '',
+      to: (mail.to ?? []).map((recipient) => recipient.address),
+    }));
+  }
+
+  waitForEmail(what: string, match: (mail: Mail) => boolean, timeoutMs = 120_000): Promise<Mail> {
+    return waitFor(what, async () => (await this.emails()).find(match), { timeoutMs, intervalMs: 250 });
+  }
+}
+
 /** The bundled mail catcher (the same npm package the compose image installs), on 127.0.0.1. */
-export class Maildev {
+export class Maildev extends MaildevApi {
   readonly smtpPort: number;
   readonly webPort: number;
   process: ManagedProcess | undefined;
 
   constructor(smtpPort: number, webPort: number) {
+    super(`http://127.0.0.1:${webPort}`);
     this.smtpPort = smtpPort;
     this.webPort = webPort;
   }
@@ -30,10 +57,6 @@ export class Maildev {
       throw new Error('maildev is not installed: run `make install` (npm ci in maildev/)');
     }
     return new Maildev(await freePort(), await freePort());
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.webPort}`;
   }
 
   async start(): Promise<void> {
@@ -56,23 +79,5 @@ export class Maildev {
 
   async stop(): Promise<void> {
     await this.process?.stop();
-  }
-
-  async emails(): Promise<Mail[]> {
-    const response = await fetch(`${this.url}/email`);
-    const emails = (await response.json()) as (Omit<Mail, 'to' | 'html'> & {
-      html?: string;
-      to?: { address: string }[];
-    })[];
-    return emails.map((mail) => ({
-      ...mail,
-      html: mail.html ?? '',
-      text: mail.text ?? '',
-      to: (mail.to ?? []).map((recipient) => recipient.address),
-    }));
-  }
-
-  waitForEmail(what: string, match: (mail: Mail) => boolean, timeoutMs = 120_000): Promise<Mail> {
-    return waitFor(what, async () => (await this.emails()).find(match), { timeoutMs, intervalMs: 250 });
   }
 }

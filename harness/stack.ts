@@ -26,13 +26,16 @@ export class Webapp {
   readonly name: string;
   readonly port: number;
   readonly #env: Record<string, string>;
+  /** A command the server runs under, e.g. ['taskset', '-c', '1'] to pin it to a core. */
+  readonly #launcher: string[];
   process: ManagedProcess | undefined;
   #logs = '';
 
-  constructor(name: string, port: number, env: Record<string, string>) {
+  constructor(name: string, port: number, env: Record<string, string>, launcher: string[] = []) {
     this.name = name;
     this.port = port;
     this.#env = env;
+    this.#launcher = launcher;
   }
 
   get url(): string {
@@ -50,7 +53,8 @@ export class Webapp {
 
   async start(): Promise<void> {
     if (this.process) this.#logs += this.process.log;
-    this.process = new ManagedProcess(this.name, process.execPath, [WEBAPP_SERVER], {
+    const [command, ...args] = [...this.#launcher, process.execPath, WEBAPP_SERVER];
+    this.process = new ManagedProcess(this.name, command as string, args, {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
       PORT: String(this.port),

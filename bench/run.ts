@@ -1,0 +1,69 @@
+// `make bench` (everything) and `make bench-quick` (a short overhead comparison). Prints tables and
+// writes bench/results/<date>.json. Run with --expose-gc so the memory figures are after a GC.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { repoPath } from '../harness/paths.ts';
+import { measureGeneratorRates } from './generator-rate.ts';
+import { table } from './lib/table.ts';
+import { measureMetricsRender } from './metrics-render.ts';
+import { formatOverhead, measureOverhead } from './overhead.ts';
+
+const quick = process.argv.includes('--quick');
+const outIndex = process.argv.indexOf('--out');
+const outFile =
+  outIndex > 0
+    ? (process.argv[outIndex + 1] as string)
+    : repoPath(`bench/results/${new Date().toISOString().slice(0, 10)}.json`);
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+log(`machine: ${machine}`);
+const results: Record<string, unknown> = { date: new Date().toISOString(), machine, quick };
+
+if (!quick) {
+  const render = await measureMetricsRender(500, 10_000);
+  results.metricsRender = render;
+  log('');
+  log(`/metrics render (in-process, ${render.renders} renders):`);
+  log(
+    table([
+      ['series', 'median ms', 'p99 ms', 'target'],
+      [render.series, render.medianMs.toFixed(2), render.p99Ms.toFixed(2), '< 3 ms'],
+    ]),
+  );
+  log(
+    `10,000 random 404 paths: series ${render.flood.seriesBefore} -> ${render.flood.seriesAfter}, heap after GC ${render.flood.heapBeforeMb.toFixed(1)} -> ${render.flood.heapAfterMb.toFixed(1)} MB`,
+  );
+
+  const rates = await measureGeneratorRates([10, 100, 1000, 5000], 30);
+  results.generatorRates = rates;
+  log('');
+  log('request generator, 30 s per rate against a trivial server:');
+  log(
+    table([
+      ['target/s', 'achieved/s', 'error %', 'sent', 'CPU ms per 1000', 'p99 ms', 'within 2%'],
+      ...rates.map((r) => [
+        r.targetRate,
+        r.achievedRate.toFixed(1),
+        r.errorPercent.toFixed(2),
+        r.sent,
+        r.cpuMsPer1000.toFixed(1),
+        r.p99Ms.toFixed(1),
+        Math.abs(r.errorPercent) <= 2 ? 'yes' : 'NO',
+      ]),
+    ]),
+  );
+}
+
+const overhead = await measureOverhead(
+  quick
+    ? { rounds: 3, durationSeconds: 5, warmupSeconds: 2, connections: 50, path: '/counter' }
+    : { rounds: 3, durationSeconds: 15, warmupSeconds: 3, connections: 50, path: '/counter' },
+  log,
+);
+results.overhead = overhead;
+mkdirSync(repoPath('bench/results'), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+log(`\nresults written to ${outFile}\n`);
+// Last, so the run ends with the line "ratio instrumented/bare: X.XX".
+log(formatOverhead(overhead));
