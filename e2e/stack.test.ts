@@ -50,7 +50,7 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       const victim = stack.webapps[1] as Webapp;
       const killedAt = Date.now();
       victim.process?.signal('SIGKILL');
-      const down = await expectInstanceDownEmail(stack.maildev, victim.target);
+      const down = await expectInstanceDownEmail(stack.maildev, [victim.target]);
       const toEmail = Date.parse(down.time) - killedAt;
       reportFigure(`InstanceDown: SIGKILL to email ${seconds(toEmail)} s (target <= 30 s)`);
       expect(toEmail).toBeLessThanOrEqual(30_000);

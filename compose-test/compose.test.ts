@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportFigure } from '../e2e/report.ts';
+import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
+import { run } from '../harness/exec.ts';
+import { MaildevApi } from '../harness/maildev.ts';
+import { REPO, repoPath } from '../harness/paths.ts';
+import { freePort, waitFor } from '../harness/process.ts';
+import { PrometheusClient } from '../harness/prometheus.ts';
+import {
+  expectEveryPanelHasData,
+  expectEveryRecordingRuleHasData,
+  expectInstanceDownEmail,
+  expectResolvedEmail,
+  expectWebappTargetsUp,
+} from '../test/support/acceptance.ts';
+import { ensureDockerEngine } from './engine.ts';
+import { ensureImages, imageSizeMb, type StandIn } from './images.ts';
+
+const PROJECT = 'fos-compose-test';
+const log = (line: string) => process.stdout.write(`compose-test: ${line}\n`);
+const engine = await ensureDockerEngine(log);
+
+let envFile = '';
+let standIns: StandIn[] = [];
+const ports = { prometheus: 0, alertmanager: 0, maildev: 0 };
+
+/** docker-compose on the real file plus only the test override (Grafana left out). */
+async function compose(args: string[], timeoutMs = 900_000) {
+  const result = await run(
+    'docker-compose',
+    [
+      '-p',
+      PROJECT,
+      '--env-file',
+      envFile,
+      '-f',
+      'docker-compose.yml',
+      '-f',
+      'compose-test/docker-compose.test.yml',
+      ...args,
+    ],
+    { cwd: REPO, timeoutMs },
+  );
+  if (result.code !== 0)
+    throw new Error(`docker-compose ${args.join(' ')} failed:\n${result.stderr.slice(-6000)}`);
+  return result.stdout;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  const free = await Promise.race([
+    once(server, 'listening').then(() => true),
+    once(server, 'error').then(() => false),
+  ]);
+  if (free) server.close();
+  return free;
+}
+
+/** Ten free ports in a row for WEBAPP_PORTS, so --scale webapp=3 can publish every replica. */
+async function freePortRange(size: number): Promise<string> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const ports = Array.from({ length: size }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return `${base}-${base + size - 1}`;
+  }
+  throw new Error('no free port range');
+}
+
+async function containerHealth(): Promise<Record<string, string>> {
+  const ids = (await compose(['ps', '-q'])).split('\n').filter(Boolean);
+  const health: Record<string, string> = {};
+  for (const id of ids) {
+    const out = await run('docker', [
+      'inspect',
+      '--format',
+      '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
+      id,
+    ]);
+    const [name, status] = out.stdout.trim().split(' ');
+    health[(name ?? id).replace(/^\//, '')] = status ?? 'unknown';
+  }
+  return health;
+}
+
+async function waitHealthy(count: number, timeoutMs: number): Promise<Record<string, string>> {
+  return waitFor(
+    `${count} healthy containers`,
+    async () => {
+      const health = await containerHealth();
+      const values = Object.values(health);
+      return values.length === count && values.every((s) => s === 'healthy') ? health : undefined;
+    },
+    { timeoutMs, intervalMs: 2000 },
+  );
+}
+
+describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
+  const prometheus = () => new PrometheusClient(`http://127.0.0.1:${ports.prometheus}`);
+  const mail = () => new MaildevApi(`http://127.0.0.1:${ports.maildev}`);
+
+  beforeAll(async () => {
+    standIns = await ensureImages(log);
+    ports.prometheus = await freePort();
+    ports.alertmanager = await freePort();
+    ports.maildev = await freePort();
+    const example = await readFile(repoPath('.env.example'), 'utf8');
+    const settings: Record<string, string> = {
+      GRAFANA_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+      GRAFANA_PORT: String(await freePort()),
+      PROMETHEUS_PORT: String(ports.prometheus),
+      ALERTMANAGER_PORT: String(ports.alertmanager),
+      MAILDEV_PORT: String(ports.maildev),
+      WEBAPP_PORTS: await freePortRange(10),
+    };
+    envFile = join(await mkdtemp(join(tmpdir(), 'compose-test-')), '.env');
+    // The user's .env.example with only ports and the password set: the defaults under test.
+    await writeFile(
+      envFile,
+      example.replace(/^([A-Z_]+)=.*$/gm, (line, name: string) =>
+        name in settings ? `${name}=${settings[name]}` : line,
+      ),
+    );
+    await compose(['down', '-v', '--remove-orphans']);
+    const buildStarted = Date.now();
+    await compose(['build']);
+    reportFigure(`compose: images built in ${((Date.now() - buildStarted) / 1000).toFixed(0)} s`);
+    const upStarted = Date.now();
+    await compose(['up', '-d']);
+    const health = await waitHealthy(5, 180_000);
+    reportFigure(
+      `compose: up to all healthy in ${((Date.now() - upStarted) / 1000).toFixed(1)} s (${Object.keys(health).join(', ')}; Grafana left out: no stand-in image)`,
+    );
+    for (const image of [
+      'fastify-observability-stack/webapp:0.1.0',
+      'fastify-observability-stack/request-generator:0.1.0',
+    ]) {
+      reportFigure(`compose: image ${image} ${(await imageSizeMb(image)).toFixed(0)} MB`);
+    }
+    reportFigure(`compose: images ${standIns.map((s) => `${s.image} (${s.source})`).join(', ')}`);
+  }, 1_500_000);
+
+  afterAll(async () => {
+    if (!envFile) return;
+    await compose(['down', '-v', '--remove-orphans']);
+    const leftovers = await Promise.all(
+      ['ps -aq', 'network ls -q', 'volume ls -q'].map(async (what) => {
+        const result = await run('docker', [
+          ...what.split(' '),
+          '--filter',
+          `label=com.docker.compose.project=${PROJECT}`,
+        ]);
+        return result.stdout.trim();
+      }),
+    );
+    expect(leftovers, 'containers, networks and volumes left behind').toEqual(['', '', '']);
+  }, 300_000);
+
+  it('scrapes the webapp, records every rule and fills every panel', async () => {
+    await expectWebappTargetsUp(prometheus(), 1, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 65_000));
+    await expectEveryRecordingRuleHasData(prometheus());
+    const panels = await expectEveryPanelHasData(prometheus(), WEBAPP_DASHBOARD_UID);
+    reportFigure(`compose: ${panels} panel queries returned data`);
+  }, 240_000);
+
+  it('mails InstanceDown when the webapp container stops, and the resolution when it starts', async () => {
+    const [id] = (await compose(['ps', '-q', 'webapp'])).split('\n');
+    const address = (
+      await run('docker', [
+        'inspect',
+        '--format',
+        '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+        id ?? '',
+      ])
+    ).stdout.trim();
+    const stoppedAt = Date.now();
+    await compose(['stop', 'webapp']);
+    // Either its failed scrapes fire the alert (naming it) or its target leaves DNS first (naming none).
+    const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000);
+    reportFigure(
+      `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker-compose stop`,
+    );
+    await compose(['start', 'webapp']);
+    await expectResolvedEmail(mail(), 120_000);
+  }, 300_000);
+
+  it('discovers three webapp targets after --scale webapp=3', async () => {
+    await compose(['up', '-d', '--no-recreate', '--scale', 'webapp=3', 'webapp']);
+    const targets = await expectWebappTargetsUp(prometheus(), 3, 90_000);
+    expect(new Set(targets.map((t) => t.labels.instance)).size).toBe(3);
+    reportFigure('compose: --scale webapp=3 gives 3 Prometheus targets, all up');
+  }, 180_000);
+});
