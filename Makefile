@@ -20,7 +20,7 @@ maildev/node_modules/.package-lock.json: maildev/package.json maildev/package-lo
 install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json ## Install dependencies (npm ci) when a lockfile changed
 
 lint: install ## Biome lint and format check
-	$(WITH_NODE) $(BIN)/biome check .
+	$(WITH_NODE) $(BIN)/biome check --error-on-warnings .
 
 typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types/k6)
 	$(WITH_NODE) $(BIN)/tsc -p tsconfig.json

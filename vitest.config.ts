@@ -28,7 +28,7 @@ export default defineConfig({
         },
       },
       {
-        // After every other project (groupOrder): image builds would starve the timing-sensitive e2e tests.
+        // A group of its own (groupOrder): image builds never run alongside the timing-sensitive e2e tests.
         test: {
           name: 'compose',
           include: ['compose-test/**/*.test.ts'],

@@ -144,7 +144,10 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
         '--weights',
         'ep_one=5,ep_two=3,ep_four=1,error=1',
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 4000));
+      // Under load, not after a fixed delay: the generator's start-up time varies on a busy machine.
+      await waitFor('400 completed requests', () =>
+        (webapp.process?.log.match(/"msg":"request completed"/g)?.length ?? 0) >= 400 ? true : undefined,
+      );
       webapp.process?.signal('SIGTERM');
       const exitCode = await webapp.process?.exited;
       await new Promise((resolve) => setTimeout(resolve, 2000));

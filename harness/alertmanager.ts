@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.ts';
 import { repoPath } from './paths.ts';
-import { freePort, ManagedProcess, waitForHttp } from './process.ts';
+import { freePort, ManagedProcess } from './process.ts';
 
 /** Renders alertmanager/ with render-config.sh, exactly as the container entrypoint does. */
 export async function renderAlertmanagerConfig(
@@ -45,12 +45,7 @@ export async function startAlertmanager(
     // A single node: no gossip port to bind or peers to wait for.
     '--cluster.listen-address=',
   ]);
-  try {
-    await waitForHttp(`${url}/-/ready`, 20_000);
-  } catch (error) {
-    await process.stop();
-    throw new Error(`${String(error)}\n${process.log}`);
-  }
+  await process.waitReady(`${url}/-/ready`, 20_000);
   return { url, configDir: rendered.dir, process } satisfies RunningAlertmanager;
 }
 

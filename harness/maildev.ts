@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { repoPath } from './paths.ts';
-import { freePort, ManagedProcess, waitFor, waitForHttp } from './process.ts';
+import { freePort, ManagedProcess, waitFor } from './process.ts';
 
 export const MAILDEV_BIN = repoPath('maildev/node_modules/maildev/bin/maildev');
 
@@ -69,12 +69,7 @@ export class Maildev extends MaildevApi {
       '--ip',
       '127.0.0.1',
     ]);
-    try {
-      await waitForHttp(`${this.url}/healthz`, 30_000);
-    } catch (error) {
-      await this.process.stop();
-      throw new Error(`${String(error)}\n${this.process.log}`);
-    }
+    await this.process.waitReady(`${this.url}/healthz`);
   }
 
   async stop(): Promise<void> {

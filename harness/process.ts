@@ -84,6 +84,16 @@ export class ManagedProcess {
     if (this.running) this.child.kill(signal);
   }
 
+  /** Waits for `url` to answer 2xx; if it never does, stops the process and throws with its log. */
+  async waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+    try {
+      await waitForHttp(url, timeoutMs);
+    } catch (error) {
+      await this.stop();
+      throw new Error(`${this.name}: ${String(error)}\n${this.log}`);
+    }
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   async stop(graceMs = 5000): Promise<void> {
     if (!this.running) return;

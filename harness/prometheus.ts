@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoPath } from './paths.ts';
-import { freePort, ManagedProcess, waitForHttp } from './process.ts';
+import { freePort, ManagedProcess } from './process.ts';
 
 interface ScrapeConfig {
   job_name: string;
@@ -132,11 +132,6 @@ export async function startPrometheus(
     '--web.enable-remote-write-receiver',
     '--storage.tsdb.retention.time=1d',
   ]);
-  try {
-    await waitForHttp(`${url}/-/ready`, 30_000);
-  } catch (error) {
-    await process.stop();
-    throw new Error(`${String(error)}\n${process.log}`);
-  }
+  await process.waitReady(`${url}/-/ready`);
   return { url, client: new PrometheusClient(url), process, configFile };
 }

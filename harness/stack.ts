@@ -5,7 +5,7 @@ import type { Summary } from '../services/request-generator/src/report.ts';
 import { type RunningAlertmanager, startAlertmanager } from './alertmanager.ts';
 import { Maildev } from './maildev.ts';
 import { repoPath } from './paths.ts';
-import { freePort, ManagedProcess, waitForHttp } from './process.ts';
+import { freePort, ManagedProcess } from './process.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
 import { findTool } from './tools.ts';
 
@@ -60,12 +60,7 @@ export class Webapp {
       PORT: String(this.port),
       ...this.#env,
     });
-    try {
-      await waitForHttp(`${this.url}/ready`, 20_000);
-    } catch (error) {
-      await this.process.stop();
-      throw new Error(`${String(error)}\n${this.process.log}`);
-    }
+    await this.process.waitReady(`${this.url}/ready`, 20_000);
   }
 }
 

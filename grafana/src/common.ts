@@ -9,6 +9,8 @@ import {
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
 import {
+  DashboardBuilder,
+  DashboardCursorSync,
   type DataSourceRef,
   DatasourceVariableBuilder,
   QueryVariableBuilder,
@@ -28,6 +30,20 @@ export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
 /** Every panel reads the datasource the `datasource` variable selects. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable reference, not a JS template.
 export const datasource: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+
+/** What every generated dashboard shares: fixed uid, tags, refresh, time range and the datasource variable. */
+export function baseDashboard(options: { title: string; uid: string; description: string; tags: string[] }) {
+  return new DashboardBuilder(options.title)
+    .uid(options.uid)
+    .description(options.description)
+    .tags(['fastify-observability-stack', ...options.tags, 'generated'])
+    .editable()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .refresh('10s')
+    .time({ from: 'now-30m', to: 'now' })
+    .timezone('browser')
+    .withVariable(datasourceVariable());
+}
 
 export function datasourceVariable(): DatasourceVariableBuilder {
   return new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');

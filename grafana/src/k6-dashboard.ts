@@ -1,25 +1,16 @@
-import {
-  type Dashboard,
-  DashboardBuilder,
-  DashboardCursorSync,
-  RowBuilder,
-} from '@grafana/grafana-foundation-sdk/dashboard';
-import { datasourceVariable, labelVariable, timeseries } from './common.ts';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { baseDashboard, labelVariable, timeseries } from './common.ts';
 
 export const K6_DASHBOARD_UID = 'fos-k6';
 
 /** k6 results (remote-written to Prometheus) beside the webapp's own view of the same load. */
 export function k6Dashboard(): Dashboard {
-  return new DashboardBuilder('k6 load tests')
-    .uid(K6_DASHBOARD_UID)
-    .description('k6 results pushed by remote write, next to what the webapp itself measured.')
-    .tags(['fastify-observability-stack', 'k6', 'generated'])
-    .editable()
-    .tooltip(DashboardCursorSync.Crosshair)
-    .refresh('10s')
-    .time({ from: 'now-30m', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return baseDashboard({
+    title: 'k6 load tests',
+    uid: K6_DASHBOARD_UID,
+    description: 'k6 results pushed by remote write, next to what the webapp itself measured.',
+    tags: ['k6'],
+  })
     .withVariable(labelVariable('route', 'Route', 'k6_http_reqs_total'))
 
     .withRow(new RowBuilder('k6: what the load test saw'))

@@ -1,10 +1,5 @@
-import {
-  type Dashboard,
-  DashboardBuilder,
-  DashboardCursorSync,
-  RowBuilder,
-} from '@grafana/grafana-foundation-sdk/dashboard';
-import { datasourceVariable, labelVariable, stat, table, timeseries } from './common.ts';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { baseDashboard, labelVariable, stat, table, timeseries } from './common.ts';
 
 export const WEBAPP_DASHBOARD_UID = 'fos-webapp';
 
@@ -13,16 +8,12 @@ const SELECTED = 'instance=~"$instance", route=~"$route"';
 
 /** The main dashboard: traffic, errors, latency, the process, alerts and the counter. */
 export function webappDashboard(): Dashboard {
-  return new DashboardBuilder('Webapp overview')
-    .uid(WEBAPP_DASHBOARD_UID)
-    .description('Fastify webapp: RED metrics by route, latency percentiles, process health and alerts.')
-    .tags(['fastify-observability-stack', 'webapp', 'generated'])
-    .editable()
-    .tooltip(DashboardCursorSync.Crosshair)
-    .refresh('10s')
-    .time({ from: 'now-30m', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return baseDashboard({
+    title: 'Webapp overview',
+    uid: WEBAPP_DASHBOARD_UID,
+    description: 'Fastify webapp: RED metrics by route, latency percentiles, process health and alerts.',
+    tags: ['webapp'],
+  })
     .withVariable(labelVariable('instance', 'Instance', 'up{job="webapp"}'))
     .withVariable(labelVariable('route', 'Route', 'instance_route_status:http_requests:rate1m'))
 

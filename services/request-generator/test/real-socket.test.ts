@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../harness/process.ts';
 import { parseExposition, sumSamples } from '../../../test/support/prom-text.ts';
 import { buildApp } from '../../webapp/src/app.ts';
 import { loadConfig } from '../../webapp/src/config.ts';
@@ -59,16 +59,6 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     stderr += chunk;
   });
   return once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 describe('generator against a real webapp on 127.0.0.1', () => {
@@ -146,7 +136,7 @@ describe('generator against a real webapp on 127.0.0.1', () => {
   });
 
   it('the CLI exits 4 when nothing listens at the target, reporting refusals apart from failures', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // free: nothing listens there
     const { code, stdout } = await runCli([
       '--target',
       `http://127.0.0.1:${port}`,
