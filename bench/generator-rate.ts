@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { ManagedProcess, waitFor } from '../harness/process.ts';
 import { generate } from '../services/request-generator/src/generator.ts';
 import { parseArguments } from '../services/request-generator/src/options.ts';
 
@@ -12,18 +11,30 @@ export interface RateRow {
   p99Ms: number;
 }
 
+const TRIVIAL_SERVER = `
+const server = require('node:http').createServer((request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
+`;
+
+/** BENCH_SERVER_CPU pins the target server to a core apart from the generator's. */
+function trivialServer(): ManagedProcess {
+  const cpu = process.env.BENCH_SERVER_CPU;
+  const args = ['-e', TRIVIAL_SERVER];
+  return cpu
+    ? new ManagedProcess('trivial-server', 'taskset', ['-c', cpu, process.execPath, ...args])
+    : new ManagedProcess('trivial-server', process.execPath, args);
+}
+
 /**
- * The generator against a trivial HTTP server (so the server is never the limit): does it hold its
- * target rate, and what does it cost in CPU per 1,000 requests?
+ * The generator against a trivial HTTP server in its own process (so the server is never the
+ * limit): does it hold its target rate, and what does it cost in CPU per 1,000 requests?
  */
 export async function measureGeneratorRates(rates: readonly number[], seconds: number): Promise<RateRow[]> {
-  const server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const server = trivialServer();
+  const port = await waitFor('the trivial server', () => /port (\d+)/.exec(server.log)?.[1]);
   const rows: RateRow[] = [];
   try {
     for (const rate of rates) {
@@ -50,13 +61,12 @@ export async function measureGeneratorRates(rates: readonly number[], seconds: n
         achievedRate: summary.achievedRate,
         errorPercent: ((summary.achievedRate - rate) / rate) * 100,
         sent: summary.sent,
-        // The generator and this trivial server share the process: the server's part is small.
         cpuMsPer1000: ((cpu.user + cpu.system) / 1000 / Math.max(summary.sent, 1)) * 1000,
         p99Ms: summary.latencyMs.p99,
       });
     }
   } finally {
-    server.close();
+    await server.stop();
   }
   return rows;
 }

@@ -32,7 +32,7 @@ if (!quick) {
     ]),
   );
   log(
-    `10,000 random 404 paths: series ${render.flood.seriesBefore} -> ${render.flood.seriesAfter}, heap after GC ${render.flood.heapBeforeMb.toFixed(1)} -> ${render.flood.heapAfterMb.toFixed(1)} MB`,
+    `10,000 random 404 paths over HTTP: request series ${render.flood.seriesBefore} -> ${render.flood.seriesAfter}, heap after GC ${render.flood.heapBeforeMb.toFixed(1)} -> ${render.flood.heapAfterMb.toFixed(1)} MB`,
   );
 
   const rates = await measureGeneratorRates([10, 100, 1000, 5000], 30);

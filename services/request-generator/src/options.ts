@@ -46,7 +46,12 @@ const SETTINGS = {
     default: 'steady',
     help: `traffic shape: ${SCENARIOS.join(', ')}`,
   },
-  rate: { flag: 'rate', env: 'RATE', default: '5', help: 'requests per second (Poisson arrivals)' },
+  rate: {
+    flag: 'rate',
+    env: 'RATE',
+    default: '5',
+    help: 'requests per second, exact each second, at random instants',
+  },
   spikeRate: {
     flag: 'spike-rate',
     env: 'SPIKE_RATE',

@@ -1,5 +1,5 @@
 import type { RandomSource } from './random.ts';
-import { type Phase, phaseAt } from './scenarios.ts';
+import { meanRate, type Phase, phaseAt } from './scenarios.ts';
 import {
   answered,
   newTally,
@@ -9,7 +9,7 @@ import {
   recordSkip,
   type Tally,
 } from './stats.ts';
-import { nextGapMs, type PlannedRequest, planRequest, weightedPicker } from './traffic.ts';
+import { arrivalsInSecond, type PlannedRequest, planRequest, weightedPicker } from './traffic.ts';
 
 /** Monotonic milliseconds and a sleep; injected so tests drive the schedule with a fake clock. */
 export interface Clock {
@@ -64,7 +64,7 @@ export interface RunDeps {
 const MAX_IDLE_MS = 50;
 
 /**
- * An open-model load loop: arrivals follow a Poisson schedule at the phase's rate whatever the
+ * An open-model load loop: arrivals come at random instants, the phase's rate each second, whatever the
  * responses do, and each latency is measured from the arrival's intended time, so a slow server
  * shows up as latency rather than as fewer requests (no coordinated omission).
  */
@@ -79,12 +79,26 @@ export async function runTraffic(plan: RunPlan, deps: RunDeps): Promise<RunResul
   let lastReport = started;
   let inFlight = 0;
   const outstanding = new Set<Promise<void>>();
-  let offeredMs = 0;
-  let weightedRate = 0;
 
   let phase = phaseAt(plan.phases, 0);
   let pick = weightedPicker(phase.weights, random);
-  let nextArrival = started + nextGapMs(phase.rate, random);
+  // Arrivals are planned one second at a time: `pending` holds the current second's, in order.
+  let second = 0;
+  let carry = 0;
+  let pending: number[] = [];
+  let nextIndex = 0;
+  const planSecond = () => {
+    const planned = arrivalsInSecond(phaseAt(plan.phases, second * 1000).rate, carry, random);
+    carry = planned.carry;
+    pending = planned.offsetsMs.map((offset) => started + second * 1000 + offset);
+    nextIndex = 0;
+    second++;
+  };
+  planSecond();
+  const nextArrivalAt = (): number => {
+    while (nextIndex >= pending.length) planSecond();
+    return pending[nextIndex] as number;
+  };
 
   const dispatch = (intendedAt: number) => {
     const currentPhase = phaseAt(plan.phases, intendedAt - started);
@@ -131,19 +145,15 @@ export async function runTraffic(plan: RunPlan, deps: RunDeps): Promise<RunResul
   while (!deps.signal?.aborted) {
     const now = clock.now();
     if (now >= endAt) break;
-    while (nextArrival <= now && nextArrival < endAt) {
-      dispatch(nextArrival);
-      const rateNow = phaseAt(plan.phases, nextArrival - started).rate;
-      const gap = nextGapMs(rateNow, random);
-      offeredMs += gap;
-      weightedRate += gap * rateNow;
-      nextArrival += gap;
+    while (nextArrivalAt() <= now && nextArrivalAt() < endAt) {
+      dispatch(nextArrivalAt());
+      nextIndex++;
     }
     if (now >= nextReport) {
       report(now);
       nextReport += reportEveryMs;
     }
-    const wakeAt = Math.min(nextArrival, nextReport, endAt);
+    const wakeAt = Math.min(nextArrivalAt(), nextReport, endAt);
     await clock.sleep(Math.max(0, Math.min(wakeAt - clock.now(), MAX_IDLE_MS)));
   }
 
@@ -157,6 +167,6 @@ export async function runTraffic(plan: RunPlan, deps: RunDeps): Promise<RunResul
     elapsedSeconds: (stoppedAt - started) / 1000,
     total,
     abandoned: outstanding.size,
-    targetRate: offeredMs > 0 ? weightedRate / offeredMs : phase.rate,
+    targetRate: meanRate(plan.phases, stoppedAt - started),
   };
 }

@@ -105,3 +105,17 @@ export function phaseAt(phases: readonly Phase[], elapsedMs: number): Phase {
   }
   return phases[phases.length - 1] as Phase;
 }
+
+/** The phases' rate averaged over the first `elapsedMs`: what the run was meant to offer. */
+export function meanRate(phases: readonly Phase[], elapsedMs: number): number {
+  if (elapsedMs <= 0) return phases[0]?.rate ?? 0;
+  let start = 0;
+  let requests = 0;
+  for (const phase of phases) {
+    const end = Math.min(start + phase.seconds * 1000, elapsedMs);
+    if (end > start) requests += (phase.rate * (end - start)) / 1000;
+    start += phase.seconds * 1000;
+    if (start >= elapsedMs) break;
+  }
+  return requests / (elapsedMs / 1000);
+}

@@ -75,7 +75,19 @@ export function weightedPicker(weights: Weights, random: RandomSource): () => Tr
   };
 }
 
-/** Time to the next arrival of a Poisson process: exponential gaps give an open model with realistic bursts. */
-export function nextGapMs(ratePerSecond: number, random: RandomSource): number {
-  return (-Math.log(1 - random()) / ratePerSecond) * 1000;
+/**
+ * The arrivals of one second at `rate` per second, as offsets in ms from the second's start: the
+ * count is exact (fractions carry into the next second) and the instants are uniform random, which
+ * is a Poisson process conditioned on its count. So the offered rate is exact over any whole
+ * second, yet arrivals still come in random bursts and gaps, as real traffic does.
+ */
+export function arrivalsInSecond(
+  rate: number,
+  carry: number,
+  random: RandomSource,
+): { offsetsMs: number[]; carry: number } {
+  const wanted = rate + carry;
+  const count = Math.floor(wanted);
+  const offsetsMs = Array.from({ length: count }, () => random() * 1000).sort((a, b) => a - b);
+  return { offsetsMs, carry: wanted - count };
 }

@@ -3,11 +3,18 @@ import { seededRandom } from '../src/random.ts';
 import {
   ERRORS_FAULT_SHARE,
   LATENCY_WEIGHTS,
+  meanRate,
   phaseAt,
   STEADY_WEIGHTS,
   scenarioPhases,
 } from '../src/scenarios.ts';
-import { nextGapMs, planRequest, TRAFFIC_ROUTES, type TrafficRoute, weightedPicker } from '../src/traffic.ts';
+import {
+  arrivalsInSecond,
+  planRequest,
+  TRAFFIC_ROUTES,
+  type TrafficRoute,
+  weightedPicker,
+} from '../src/traffic.ts';
 
 describe('weightedPicker', () => {
   it('picks routes in proportion to their weights (seeded, within 1.5 points)', () => {
@@ -43,13 +50,44 @@ describe('weightedPicker', () => {
   });
 });
 
-describe('nextGapMs', () => {
-  it('has a mean of 1/rate', () => {
+describe('arrivalsInSecond', () => {
+  it('offers exactly the rate each second, carrying fractions, at random instants', () => {
     const random = seededRandom(3);
-    let sum = 0;
-    for (let i = 0; i < 50_000; i++) sum += nextGapMs(200, random);
-    expect(sum / 50_000).toBeGreaterThan(4.9);
-    expect(sum / 50_000).toBeLessThan(5.1);
+    let carry = 0;
+    const counts: number[] = [];
+    const tenths = new Array<number>(10).fill(0);
+    for (let second = 0; second < 100; second++) {
+      const planned = arrivalsInSecond(2.5, carry, random);
+      carry = planned.carry;
+      counts.push(planned.offsetsMs.length);
+      for (const offset of planned.offsetsMs) {
+        expect(offset).toBeGreaterThanOrEqual(0);
+        expect(offset).toBeLessThan(1000);
+        const tenth = Math.floor(offset / 100);
+        tenths[tenth] = (tenths[tenth] ?? 0) + 1;
+      }
+      expect([...planned.offsetsMs].sort((a, b) => a - b)).toEqual(planned.offsetsMs);
+    }
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(250);
+    expect(new Set(counts)).toEqual(new Set([2, 3]));
+    // Spread over the second, not bunched: every tenth of a second gets a share.
+    for (const count of tenths) expect(count).toBeGreaterThan(10);
+  });
+
+  it('is random, not a fixed grid: gaps vary', () => {
+    const { offsetsMs } = arrivalsInSecond(1000, 0, seededRandom(9));
+    const gaps = offsetsMs.slice(1).map((t, i) => t - (offsetsMs[i] as number));
+    expect(Math.max(...gaps)).toBeGreaterThan(3);
+    expect(Math.min(...gaps)).toBeLessThan(0.1);
+  });
+});
+
+describe('meanRate', () => {
+  it('averages the phases over the time that ran', () => {
+    const phases = scenarioPhases('spike', { rate: 10, spikeRate: 100, spikeSeconds: 30 });
+    expect(meanRate(phases, 10_000)).toBe(10);
+    expect(meanRate(phases, 45_000)).toBeCloseTo((15 * 10 + 30 * 100) / 45, 9);
+    expect(meanRate(phases, 60_000)).toBeCloseTo((15 * 10 + 30 * 100 + 15 * 10) / 60, 9);
   });
 });
 
