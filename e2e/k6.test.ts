@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { K6_DASHBOARD_UID } from '../grafana/src/k6-dashboard.ts';
 import { runK6 } from '../harness/k6.ts';
@@ -14,18 +11,9 @@ import { reportFigure } from './report.ts';
 const k6 = findTool('K6', 'k6');
 const prometheusBinary = findTool('PROMETHEUS', 'prometheus');
 
-async function startWebapp(): Promise<Webapp> {
-  const dir = await mkdtemp(join(tmpdir(), 'k6-e2e-'));
-  const webapp = new Webapp('webapp', await freePort(), {
-    COUNTER_CHECKPOINT_PATH: join(dir, 'counter.json'),
-  });
-  await webapp.start();
-  return webapp;
-}
-
 describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp', () => {
   it('the smoke test passes its thresholds and its results reach Prometheus by remote write', async () => {
-    const webapp = await startWebapp();
+    const webapp = await Webapp.launch();
     // No Alertmanager here: Prometheus only receives k6's results and scrapes the webapp.
     const prometheus = await startPrometheus(prometheusBinary as string, {
       webappTargets: [webapp.target],
@@ -70,7 +58,7 @@ describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp',
   }, 120_000);
 
   it('a threshold that fails makes k6 exit non-zero', async () => {
-    const webapp = await startWebapp();
+    const webapp = await Webapp.launch();
     try {
       const result = await runK6(k6 as string, 'smoke.ts', {
         baseUrl: webapp.url,

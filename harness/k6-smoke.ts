@@ -1,21 +1,15 @@
 // `make k6-smoke`: the smoke script against a webapp started here on 127.0.0.1.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runK6 } from './k6.ts';
 import { repoPath } from './paths.ts';
-import { freePort } from './process.ts';
 import { Webapp } from './stack.ts';
 
 const k6 = execFileSync(repoPath('scripts/ensure-k6.sh'), {
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'inherit'],
 }).trim();
-const dir = await mkdtemp(join(tmpdir(), 'k6-smoke-'));
-const webapp = new Webapp('webapp', await freePort(), { COUNTER_CHECKPOINT_PATH: join(dir, 'counter.json') });
-await webapp.start();
+const webapp = await Webapp.launch();
 try {
   process.stdout.write(`k6 smoke against ${webapp.url}\n`);
   const result = await runK6(k6, 'smoke.ts', { baseUrl: webapp.url });

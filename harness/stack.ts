@@ -38,6 +38,19 @@ export class Webapp {
     this.#launcher = launcher;
   }
 
+  /** A started webapp on a free port, with a checkpoint file in a fresh temp dir of its own. */
+  static async launch(env: Record<string, string> = {}, launcher: string[] = []): Promise<Webapp> {
+    const dir = await mkdtemp(join(tmpdir(), 'webapp-'));
+    const webapp = new Webapp(
+      'webapp',
+      await freePort(),
+      { COUNTER_CHECKPOINT_PATH: join(dir, 'counter.json'), ...env },
+      launcher,
+    );
+    await webapp.start();
+    return webapp;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -7,9 +7,9 @@ import {
   startAlertmanager,
 } from '../harness/alertmanager.ts';
 import { run } from '../harness/exec.ts';
+import { Maildev } from '../harness/maildev.ts';
 import { findTool } from '../harness/tools.ts';
 import { alertRules } from './support/repo.ts';
-import { SmtpSink } from './support/smtp-sink.ts';
 
 const amtool = findTool('AMTOOL', 'amtool');
 const alertmanagerBinary = findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
@@ -91,23 +91,24 @@ function instanceDown(instance: string, extra: Partial<{ endsAt: string; startsA
 describe.skipIf(!alertmanagerBinary)(
   'Alertmanager with the repository config, mailing a real SMTP server',
   () => {
-    const sink = new SmtpSink();
+    let mail: Maildev;
     let alertmanager: RunningAlertmanager;
 
     beforeAll(async () => {
-      await sink.start();
-      alertmanager = await startAlertmanager(alertmanagerBinary as string, sink.port);
-    }, 30_000);
+      mail = await Maildev.create();
+      await mail.start();
+      alertmanager = await startAlertmanager(alertmanagerBinary as string, mail.smtpPort);
+    }, 45_000);
 
     afterAll(async () => {
       await alertmanager?.process.stop();
-      await sink.stop();
+      await mail?.stop();
     });
 
     it('sends a readable firing email, then a resolved one', async () => {
       const startsAt = new Date(Date.now() - 20_000);
       await postAlerts(alertmanager.url, [instanceDown('a:3000', { startsAt: startsAt.toISOString() })]);
-      const firing = await sink.waitForMail(
+      const firing = await mail.waitForEmail(
         'the firing email',
         (m) => m.subject.startsWith('[FIRING'),
         20_000,
@@ -137,7 +138,7 @@ describe.skipIf(!alertmanagerBinary)(
       await postAlerts(alertmanager.url, [
         instanceDown('a:3000', { startsAt: startsAt.toISOString(), endsAt: new Date().toISOString() }),
       ]);
-      const resolved = await sink.waitForMail(
+      const resolved = await mail.waitForEmail(
         'the resolved email',
         (m) => m.subject.startsWith('[RESOLVED'),
         45_000,
