@@ -41,10 +41,7 @@ export function panelQueries(dashboardUid?: string): PanelQuery[] {
 
 /** Grafana's variables replaced the way Grafana would with "All" selected. */
 export function substituteVariables(expr: string, rateInterval = '1m'): string {
-  return expr
-    .replaceAll('$__rate_interval', rateInterval)
-    .replaceAll('$__range', '5m')
-    .replace(/\$\{?(instance|route)\}?/g, '.*');
+  return expr.replaceAll('$__rate_interval', rateInterval).replace(/\$\{?(instance|route)\}?/g, '.*');
 }
 
 /** The metric names an expression selects; throws on a PromQL syntax error. */
