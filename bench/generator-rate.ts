@@ -53,15 +53,13 @@ export async function measureGeneratorRates(rates: readonly number[], seconds: n
         '1',
       ]);
       if (parsed.help) throw new Error('unexpected --help');
-      const cpuBefore = process.cpuUsage();
       const summary = await generate(parsed.options);
-      const cpu = process.cpuUsage(cpuBefore);
       rows.push({
         targetRate: rate,
         achievedRate: summary.achievedRate,
         errorPercent: ((summary.achievedRate - rate) / rate) * 100,
         sent: summary.sent,
-        cpuMsPer1000: ((cpu.user + cpu.system) / 1000 / Math.max(summary.sent, 1)) * 1000,
+        cpuMsPer1000: summary.cpu.msPer1000Requests,
         p99Ms: summary.latencyMs.p99,
       });
     }

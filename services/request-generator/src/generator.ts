@@ -12,13 +12,22 @@ export interface GenerateDeps {
   send?: Send;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** This process's CPU time so far in microseconds (user + system); injected so tests can fix it. */
+  cpuMicros?: () => number;
 }
+
+const processCpuMicros = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 /** Runs the generator as configured and returns its summary; the CLI and the tests share this. */
 export async function generate(options: GeneratorOptions, deps: GenerateDeps = {}): Promise<Summary> {
   const http = deps.send ? undefined : createHttpSender(options.target, options);
   const send = deps.send ?? (http as NonNullable<typeof http>).send;
   const random = deps.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
+  const cpuMicros = deps.cpuMicros ?? processCpuMicros;
+  const cpuAtStart = cpuMicros();
   try {
     const result = await runTraffic(
       {
@@ -36,7 +45,7 @@ export async function generate(options: GeneratorOptions, deps: GenerateDeps = {
         ...(deps.log ? { onProgress: (progress) => deps.log?.(formatProgress(progress)) } : {}),
       },
     );
-    return summarise(options, result);
+    return summarise(options, result, cpuMicros() - cpuAtStart);
   } finally {
     await http?.close();
   }

@@ -39,11 +39,13 @@ export interface Summary {
   failed: { timeout: number; reset: number; error: number };
   abandoned: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** The generator's own CPU time (user + system) for the run, and per 1,000 requests sent. */
+  cpu: { totalMs: number; msPer1000Requests: number };
   byRoute: Record<string, { sent: number; statuses: Record<string, number> }>;
   exitCode: number;
 }
 
-export function summarise(options: GeneratorOptions, result: RunResult): Summary {
+export function summarise(options: GeneratorOptions, result: RunResult, cpuMicros: number): Summary {
   const { total } = result;
   const answeredCount = total.latency.count;
   let exitCode: number = EXIT.ok;
@@ -70,6 +72,11 @@ export function summarise(options: GeneratorOptions, result: RunResult): Summary
       p99: total.latency.quantile(0.99),
       max: total.latency.maxMs,
     },
+    cpu: {
+      totalMs: Math.round(cpuMicros) / 1000,
+      // Microseconds per request are milliseconds per 1,000 requests.
+      msPer1000Requests: total.sent > 0 ? Math.round((cpuMicros / total.sent) * 10) / 10 : 0,
+    },
     byRoute: Object.fromEntries(
       TRAFFIC_ROUTES.filter((route) => total.byRoute[route].sent > 0).map((route) => [
         route,
@@ -88,6 +95,7 @@ export function formatSummary(summary: Summary): string {
     `  not answered: refused=${summary.refused} timeout=${summary.failed.timeout} reset=${summary.failed.reset} error=${summary.failed.error} abandoned=${summary.abandoned}`,
     `  retried once after the connection closed before an answer: ${summary.retried}`,
     `  latency from intended send: p50=${ms(summary.latencyMs.p50)} p90=${ms(summary.latencyMs.p90)} p99=${ms(summary.latencyMs.p99)} max=${ms(summary.latencyMs.max)}`,
+    `  generator CPU: ${summary.cpu.msPer1000Requests.toFixed(1)} ms per 1,000 requests (${(summary.cpu.totalMs / 1000).toFixed(2)} s in all)`,
     '  route        sent  statuses',
     ...Object.entries(summary.byRoute).map(
       ([route, tally]) =>

@@ -127,6 +127,10 @@ describe('generator against a real webapp on 127.0.0.1', () => {
     const summary = JSON.parse(lines[lines.length - 1] as string) as Summary;
     expect(summary.sent).toBeGreaterThan(50);
     expect(summary.exitCode).toBe(0);
+    // Its own CPU, really measured: some, and far below the run's wall time.
+    expect(summary.cpu.totalMs).toBeGreaterThan(0);
+    expect(summary.cpu.totalMs).toBeLessThan(2500);
+    expect(summary.cpu.msPer1000Requests).toBeCloseTo((summary.cpu.totalMs / summary.sent) * 1000, 0);
   });
 
   it('the CLI exits 2 naming the flag on bad input', async () => {
