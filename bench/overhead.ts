@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
-import { median, table } from './lib/table.ts';
+import { cpuMicros, load } from './lib/load.ts';
+import { median, quantile, table } from './lib/table.ts';
 import { startBenchWebapp } from './lib/webapp-process.ts';
 
 export interface OverheadOptions {
@@ -10,6 +9,11 @@ export interface OverheadOptions {
   connections: number;
   /** The fastest route that is measured: /counter answers from memory, with no simulated delay. */
   path: string;
+  /**
+   * Also run metrics-off a second time as if it were another variant. Its ratio to `bare` is what
+   * the machine's noise alone gives, the yardstick for the instrumented ratio.
+   */
+  control: boolean;
 }
 
 export interface VariantRun {
@@ -19,47 +23,47 @@ export interface VariantRun {
   p50Ms: number;
   p99Ms: number;
   errors: number;
-  /** The server process's CPU time per request (user + system), from /proc: steadier than req/s. */
+  /** The server process's CPU time per request (user + system), from /proc. */
   cpuMicrosPerRequest: number;
+}
+
+/** One variant against `bare`, from the ratios of the rounds (each round's two runs side by side). */
+export interface PairedRatio {
+  variant: string;
+  /** Median over rounds of this variant's req/s divided by bare's in the same round. */
+  throughput: number;
+  throughputLow: number;
+  throughputHigh: number;
+  p99: number;
+  cpu: number;
 }
 
 export interface OverheadResult {
   options: OverheadOptions;
   runs: VariantRun[];
   summary: { variant: string; medianRps: number; medianP99Ms: number; medianCpuMicros: number }[];
+  ratios: PairedRatio[];
+  /** The instrumented ratios, which the targets are about. */
   throughputRatio: number;
   p99Ratio: number;
   cpuRatio: number;
 }
 
-const VARIANTS = [
-  { name: 'bare', env: { METRICS_ENABLED: 'false' } },
-  { name: 'instrumented', env: { METRICS_ENABLED: 'true' } },
-] as const;
-
-/** utime + stime of a process in microseconds (Linux /proc; 0 elsewhere). */
-function cpuMicros(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100);
-  } catch {
-    return 0;
-  }
-}
-
-async function load(url: string, seconds: number, connections: number) {
-  return autocannon({ url, connections, duration: seconds, pipelining: 1 });
-}
+const BARE = { name: 'bare', env: { METRICS_ENABLED: 'false' } };
+const INSTRUMENTED = { name: 'instrumented', env: { METRICS_ENABLED: 'true' } };
+const CONTROL = { name: 'bare again', env: { METRICS_ENABLED: 'false' } };
 
 /**
- * The same webapp with request metrics on and off, side by side: each round starts both fresh and
- * loads them one after the other (the order alternating), after a warm-up, so drift on a noisy
- * machine hits both variants alike. Medians of the rounds are compared.
+ * The same webapp with request metrics on and off, side by side. On this kind of VM one process can
+ * run 10% faster than an identical one for its whole life, so each round starts every variant fresh
+ * (after a warm-up, loaded one after the other, the order rotating), and the comparison is the median
+ * over rounds of each round's own ratio: drift between rounds cancels, and many processes average out.
  */
 export async function measureOverhead(options: OverheadOptions, log: (line: string) => void = () => {}) {
+  const variants = options.control ? [BARE, INSTRUMENTED, CONTROL] : [BARE, INSTRUMENTED];
   const runs: VariantRun[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    const order = round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse();
+    const order = variants.map((_, i) => variants[(i + round - 1) % variants.length] as typeof BARE);
     for (const variant of order) {
       const webapp = await startBenchWebapp(variant.env);
       try {
@@ -80,14 +84,14 @@ export async function measureOverhead(options: OverheadOptions, log: (line: stri
         };
         runs.push(run);
         log(
-          `round ${round} ${variant.name.padEnd(12)} ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99Ms} ms, ${run.cpuMicrosPerRequest.toFixed(1)} µs CPU/request`,
+          `round ${round}/${options.rounds} ${variant.name.padEnd(12)} ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99Ms} ms, ${run.cpuMicrosPerRequest.toFixed(1)} µs CPU/request`,
         );
       } finally {
         await webapp.process?.stop();
       }
     }
   }
-  const summary = VARIANTS.map((variant) => {
+  const summary = variants.map((variant) => {
     const own = runs.filter((r) => r.variant === variant.name);
     return {
       variant: variant.name,
@@ -96,23 +100,44 @@ export async function measureOverhead(options: OverheadOptions, log: (line: stri
       medianCpuMicros: median(own.map((r) => r.cpuMicrosPerRequest)),
     };
   });
-  const [bare, instrumented] = summary as [(typeof summary)[0], (typeof summary)[0]];
+  const ratios = variants.slice(1).map((variant) => pairedRatio(runs, variant.name));
+  const instrumented = ratios[0] as PairedRatio;
   return {
     options,
     runs,
     summary,
-    throughputRatio: instrumented.medianRps / bare.medianRps,
-    p99Ratio: instrumented.medianP99Ms / Math.max(bare.medianP99Ms, 0.001),
-    cpuRatio: instrumented.medianCpuMicros / Math.max(bare.medianCpuMicros, 0.001),
+    ratios,
+    throughputRatio: instrumented.throughput,
+    p99Ratio: instrumented.p99,
+    cpuRatio: instrumented.cpu,
   } satisfies OverheadResult;
 }
 
+function pairedRatio(runs: readonly VariantRun[], variant: string): PairedRatio {
+  const pairs = runs
+    .filter((run) => run.variant === variant)
+    .map(
+      (run) =>
+        [run, runs.find((r) => r.variant === BARE.name && r.round === run.round) as VariantRun] as const,
+    );
+  const throughputs = pairs.map(([run, bare]) => run.requestsPerSecond / bare.requestsPerSecond);
+  return {
+    variant,
+    throughput: median(throughputs),
+    throughputLow: quantile(throughputs, 0.25),
+    throughputHigh: quantile(throughputs, 0.75),
+    p99: median(pairs.map(([run, bare]) => run.p99Ms / Math.max(bare.p99Ms, 0.001))),
+    cpu: median(
+      pairs.map(([run, bare]) => run.cpuMicrosPerRequest / Math.max(bare.cpuMicrosPerRequest, 0.001)),
+    ),
+  };
+}
+
 export function formatOverhead(result: OverheadResult): string {
-  const rows: (string | number)[][] = [
-    ['variant', 'req/s (median)', 'p99 ms (median)', 'CPU µs/request', 'req/s per run'],
-  ];
-  for (const row of result.summary) {
-    rows.push([
+  const { options } = result;
+  const perVariant = table([
+    ['variant', 'req/s (median)', 'p99 ms (median)', 'CPU µs/request', 'req/s per round'],
+    ...result.summary.map((row) => [
       row.variant,
       row.medianRps.toFixed(0),
       row.medianP99Ms.toFixed(2),
@@ -121,12 +146,23 @@ export function formatOverhead(result: OverheadResult): string {
         .filter((r) => r.variant === row.variant)
         .map((r) => r.requestsPerSecond.toFixed(0))
         .join(' '),
-    ]);
-  }
+    ]),
+  ]);
+  const paired = table([
+    ['vs bare, per round', 'throughput (median)', 'middle half of rounds', 'p99', 'CPU per request'],
+    ...result.ratios.map((r) => [
+      r.variant,
+      r.throughput.toFixed(2),
+      `${r.throughputLow.toFixed(2)}..${r.throughputHigh.toFixed(2)}`,
+      r.p99.toFixed(2),
+      r.cpu.toFixed(2),
+    ]),
+  ]);
   return [
-    `Request-metrics overhead on GET ${result.options.path}: ${result.options.rounds} rounds of ${result.options.durationSeconds} s, ${result.options.connections} connections, warm-up ${result.options.warmupSeconds} s`,
-    table(rows),
-    `CPU per request instrumented/bare: ${result.cpuRatio.toFixed(2)}`,
+    `Request-metrics overhead on GET ${options.path}: ${options.rounds} rounds of ${options.durationSeconds} s, ${options.connections} connections, warm-up ${options.warmupSeconds} s${options.control ? ', with a metrics-off control' : ''}`,
+    perVariant,
+    '',
+    paired,
     `p99 instrumented/bare: ${result.p99Ratio.toFixed(2)} (target <= 1.20; throughput target >= 0.90)`,
     `ratio instrumented/bare: ${result.throughputRatio.toFixed(2)}`,
   ].join('\n');

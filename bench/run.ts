@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { repoPath } from '../harness/paths.ts';
+import { formatCpuShare, measureMetricsCpuShare } from './cpu-profile.ts';
 import { measureGeneratorRates } from './generator-rate.ts';
 import { table } from './lib/table.ts';
 import { measureMetricsRender } from './metrics-render.ts';
@@ -27,8 +28,8 @@ if (!quick) {
   log(`/metrics render (in-process, ${render.renders} renders):`);
   log(
     table([
-      ['series', 'median ms', 'p99 ms', 'target'],
-      [render.series, render.medianMs.toFixed(2), render.p99Ms.toFixed(2), '< 3 ms'],
+      ['series', 'median ms', 'p95 ms', 'p99 ms', 'target'],
+      [render.series, render.medianMs.toFixed(2), render.p95Ms.toFixed(2), render.p99Ms.toFixed(2), '< 3 ms'],
     ]),
   );
   log(
@@ -41,12 +42,13 @@ if (!quick) {
   log('request generator, 30 s per rate against a trivial server:');
   log(
     table([
-      ['target/s', 'achieved/s', 'error %', 'sent', 'CPU ms per 1000', 'p99 ms', 'within 2%'],
+      ['target/s', 'achieved/s', 'error %', 'sent', 'skipped', 'CPU ms per 1000', 'p99 ms', 'within 2%'],
       ...rates.map((r) => [
         r.targetRate,
         r.achievedRate.toFixed(1),
         r.errorPercent.toFixed(2),
         r.sent,
+        r.skipped,
         r.cpuMsPer1000.toFixed(1),
         r.p99Ms.toFixed(1),
         Math.abs(r.errorPercent) <= 2 ? 'yes' : 'NO',
@@ -55,15 +57,22 @@ if (!quick) {
   );
 }
 
+const cpuShare = await measureMetricsCpuShare(
+  quick
+    ? { warmupSeconds: 2, durationSeconds: 5, connections: 50, path: '/counter' }
+    : { warmupSeconds: 3, durationSeconds: 10, connections: 50, path: '/counter' },
+);
+results.metricsCpuShare = cpuShare;
 const overhead = await measureOverhead(
   quick
-    ? { rounds: 3, durationSeconds: 5, warmupSeconds: 2, connections: 50, path: '/counter' }
-    : { rounds: 3, durationSeconds: 15, warmupSeconds: 3, connections: 50, path: '/counter' },
+    ? { rounds: 3, durationSeconds: 5, warmupSeconds: 2, connections: 50, path: '/counter', control: false }
+    : { rounds: 8, durationSeconds: 8, warmupSeconds: 3, connections: 50, path: '/counter', control: true },
   log,
 );
 results.overhead = overhead;
 mkdirSync(repoPath('bench/results'), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nresults written to ${outFile}\n`);
+log(formatCpuShare(cpuShare));
 // Last, so the run ends with the line "ratio instrumented/bare: X.XX".
 log(formatOverhead(overhead));

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  type CpuProfile,
+  formatCpuShare,
+  METRICS_CODE,
+  measureMetricsCpuShare,
+  profileShare,
+} from '../bench/cpu-profile.ts';
 import { measureGeneratorRates } from '../bench/generator-rate.ts';
-import { median, table } from '../bench/lib/table.ts';
+import { median, quantile, table } from '../bench/lib/table.ts';
 import { measureMetricsRender } from '../bench/metrics-render.ts';
 import { formatOverhead, measureOverhead } from '../bench/overhead.ts';
 
@@ -13,8 +20,11 @@ describe('bench code', () => {
       warmupSeconds: 0,
       connections: 4,
       path: '/counter',
+      control: true,
     });
-    expect(result.runs.map((r) => r.variant).sort()).toEqual(['bare', 'instrumented']);
+    expect(result.runs.map((r) => r.variant).sort()).toEqual(['bare', 'bare again', 'instrumented']);
+    expect(result.ratios.map((r) => r.variant)).toEqual(['instrumented', 'bare again']);
+    expect(result.throughputRatio).toBeGreaterThan(0);
     for (const run of result.runs) {
       expect(run.requestsPerSecond).toBeGreaterThan(0);
       expect(run.errors).toBe(0);
@@ -35,9 +45,57 @@ describe('bench code', () => {
     expect(row?.cpuMsPer1000).toBeGreaterThan(0);
   });
 
-  it('formats tables and medians', () => {
+  it('profiles the instrumented webapp under load and finds its metrics code', async () => {
+    const result = await measureMetricsCpuShare({
+      warmupSeconds: 0,
+      durationSeconds: 2,
+      connections: 4,
+      path: '/counter',
+    });
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.busySamples).toBeGreaterThan(100);
+    expect(result.share).toBeLessThan(0.5);
+    expect(formatCpuShare(result)).toMatch(/metrics code share of CPU: \d+\.\d%/);
+  }, 60_000);
+
+  it('attributes profile samples to metrics code inclusively, leaving out idle time and samples outside the window', () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+      id,
+      callFrame: { functionName, url },
+      children,
+    });
+    const profile: CpuProfile = {
+      nodes: [
+        frame(1, '(root)', '', [2, 3, 4]),
+        frame(2, '(idle)', ''),
+        frame(3, '(garbage collector)', ''),
+        frame(4, 'handler', 'file:///repo/services/webapp/src/routes/counter.ts', [5, 7]),
+        frame(5, 'onResponse', 'file:///repo/services/webapp/src/plugins/metrics.ts', [6]),
+        frame(6, 'observe', 'file:///repo/node_modules/@prometheus-io/client/lib/histogram.js'),
+        frame(7, 'serialize', 'file:///repo/node_modules/fastify/lib/reply.js'),
+      ],
+      startTime: 1000,
+      // Sample times 1010..1080; the last one falls outside the window below.
+      samples: [2, 2, 5, 6, 4, 7, 3, 6],
+      timeDeltas: [10, 10, 10, 10, 10, 10, 10, 10],
+    };
+    const matches = (url: string) => METRICS_CODE.test(url);
+    expect(profileShare(profile, matches)).toEqual({ busySamples: 6, matchingSamples: 3, share: 0.5 });
+    expect(profileShare(profile, matches, 1000, 1075)).toEqual({
+      busySamples: 5,
+      matchingSamples: 2,
+      share: 0.4,
+    });
+    expect(METRICS_CODE.test('file:///repo/node_modules/fastify-metrics/dist/index.js')).toBe(true);
+    expect(METRICS_CODE.test('file:///repo/services/webapp/src/plugins/duration-histogram.ts')).toBe(true);
+    expect(METRICS_CODE.test('file:///repo/node_modules/fastify/lib/hooks.js')).toBe(false);
+  });
+
+  it('formats tables, medians and quantiles', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(quantile([4, 1, 3, 2, 5], 0.25)).toBe(2);
+    expect(quantile([1, 2], 0.75)).toBe(1.75);
     expect(
       table([
         ['a', 'bb'],

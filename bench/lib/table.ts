@@ -18,3 +18,12 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>): stri
   const [header, ...body] = cells;
   return [line(header ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
+
+/** The q-quantile (0..1) with linear interpolation between the two nearest values. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(position)] as number;
+  const above = sorted[Math.ceil(position)] as number;
+  return below + (above - below) * (position - Math.floor(position));
+}
