@@ -52,6 +52,13 @@ describe('DurationHistogram', () => {
     const actual = await samplesOf(ours);
     expect(actual.size).toBe(labelSets.length * (HTTP_DURATION_BUCKETS.length + 3));
     expect(actual).toEqual(expected);
+    // The JSON form (get(), as the registry's getMetricsAsJSON serves it) agrees too.
+    const json = async (registry: Registry) =>
+      (await registry.getMetricsAsJSON())
+        .flatMap((metric) => metric.values as { metricName?: string; labels: object; value: number }[])
+        .map((v) => JSON.stringify([v.metricName, Object.entries(v.labels).sort(), v.value]))
+        .sort();
+    expect(await json(ours)).toEqual(await json(oracle));
     const text = await ours.metrics();
     expect(text).toContain('# TYPE http_request_duration_seconds histogram');
     expect(text).toContain('# HELP http_request_duration_seconds Request duration');

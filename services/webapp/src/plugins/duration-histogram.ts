@@ -45,6 +45,8 @@ export class HistogramSeries {
   }
 }
 
+type SharedLabelsValue = MetricValueWithName<string> & { sharedLabels: Readonly<Record<string, string>> };
+
 export interface DurationHistogramOptions<L extends string> {
   name: string;
   help: string;
@@ -69,6 +71,8 @@ export class DurationHistogram<L extends string> {
   readonly #labelNames: readonly L[];
   readonly #upperBounds: readonly number[];
   readonly #series = new Map<string, HistogramSeries>();
+  /** One `le` label object per bucket, +Inf last: the registry copies before it adds labels. */
+  readonly #leLabels: readonly Readonly<Record<string, string | number>>[];
 
   constructor(options: DurationHistogramOptions<L>) {
     const bounds = [...options.buckets];
@@ -86,6 +90,7 @@ export class DurationHistogram<L extends string> {
     this.help = options.help;
     this.#labelNames = [...options.labelNames];
     this.#upperBounds = Object.freeze(bounds);
+    this.#leLabels = [...bounds.map((le) => ({ le })), { le: '+Inf' }];
     // The registry only reads name, type and get(), and calls reset(); its types list the client's classes.
     for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);
   }
@@ -110,29 +115,47 @@ export class DurationHistogram<L extends string> {
   }
 
   async get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
-    const values: MetricValueWithName<string>[] = [];
-    for (const series of this.#series.values()) {
-      const { cumulative, sum, count } = series.snapshot();
-      const bucket = `${this.name}_bucket`;
-      this.#upperBounds.forEach((le, slot) => {
-        values.push({
-          metricName: bucket,
-          labels: { ...series.labels, le },
-          value: cumulative[slot] as number,
-        });
-      });
-      values.push({ metricName: bucket, labels: { ...series.labels, le: '+Inf' }, value: count });
-      values.push({ metricName: `${this.name}_sum`, labels: { ...series.labels }, value: sum });
-      values.push({ metricName: `${this.name}_count`, labels: { ...series.labels }, value: count });
-    }
+    const values = this.#values().map(({ sharedLabels, labels, ...value }) => ({
+      ...value,
+      labels: { ...sharedLabels, ...labels },
+    }));
+    return { ...this.#metricObject(), values };
+  }
+
+  /**
+   * What the registry formats when a metric offers it, as the client's own Histogram does: each
+   * series' labels as one object shared by its lines, which the registry flattens once and caches,
+   * so a render formats only `le` per line. A registry that does not call it uses get().
+   */
+  async getForPromString(): Promise<MetricObjectWithValues<SharedLabelsValue>> {
+    return { ...this.#metricObject(), values: this.#values() };
+  }
+
+  #metricObject() {
     return {
       name: this.name,
       help: this.help,
       type: this.type,
       aggregator: this.aggregator,
-      values,
       collect: () => {},
     };
+  }
+
+  #values(): SharedLabelsValue[] {
+    const values: SharedLabelsValue[] = [];
+    const bucket = `${this.name}_bucket`;
+    const none = {};
+    for (const series of this.#series.values()) {
+      const { cumulative, sum, count } = series.snapshot();
+      const sharedLabels = series.labels;
+      this.#leLabels.forEach((labels, slot) => {
+        // Past the last bound, +Inf: every observation.
+        values.push({ metricName: bucket, labels, sharedLabels, value: cumulative[slot] ?? count });
+      });
+      values.push({ metricName: `${this.name}_sum`, labels: none, sharedLabels, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels: none, sharedLabels, value: count });
+    }
+    return values;
   }
 
   /** Zeroes every series in place, so series that callers hold keep counting into the exposition. */
