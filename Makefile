@@ -68,10 +68,10 @@ up-local: install ## The stack without Docker, on 127.0.0.1: webapp, generator, 
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")
 
-bench: install ## Benchmarks (~8 min): metrics overhead, /metrics render, generator rates; tables + bench/results/
+bench: install ## Benchmarks (~9 min): metrics overhead and CPU profile, /metrics render, generator rates; tables + bench/results/
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts
 
-bench-quick: install ## The overhead comparison only (~1 min); ends with "ratio instrumented/bare: X.XX"
+bench-quick: install ## The CPU profile and a short overhead comparison (~1 min); ends with "ratio instrumented/bare: X.XX"
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts --quick --out bench/results/quick.json
 
 # First run: .env from .env.example with a random Grafana admin password (there is no default one).

@@ -59,9 +59,8 @@ export interface DurationHistogramOptions<L extends string> {
  * A Prometheus histogram for the per-request path. @prometheus-io/client's Histogram.observe
  * validates the labels and builds a key string on every call: with it, the request metrics took 7.0%
  * of the webapp's CPU on its fastest route; with this, 1.2% (bench/README.md). The registry still
- * formats and serves it:
- * `get()` returns the same metric object the client's own Histogram returns, which is all a registry
- * asks of a metric.
+ * formats and serves it: `get()` and `getForPromString()` return the same metric objects as the
+ * client's own Histogram, which is all a registry asks of a metric.
  */
 export class DurationHistogram<L extends string> {
   readonly name: string;
