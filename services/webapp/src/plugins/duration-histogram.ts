@@ -90,7 +90,8 @@ export class DurationHistogram<L extends string> {
     this.#labelNames = [...options.labelNames];
     this.#upperBounds = Object.freeze(bounds);
     this.#leLabels = [...bounds.map((le) => ({ le })), { le: '+Inf' }];
-    // The registry only reads name, type and get(), and calls reset(); its types list the client's classes.
+    // A registry reads name, type and getForPromString() or get(), and calls reset(); its types list
+    // only the client's own classes.
     for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);
   }
 
