@@ -56,35 +56,17 @@ export const SPIKE_WARM_UP_SECONDS = 15;
 
 export function scenarioPhases(name: ScenarioName, settings: ScenarioSettings): Phase[] {
   const base = { rate: settings.rate, faultShare: 0 };
+  // One phase for the whole run, at the base rate.
+  const throughout = (weights: Weights, faultShare = 0): Phase[] => [
+    { name, seconds: Number.POSITIVE_INFINITY, ...base, weights: settings.weights ?? weights, faultShare },
+  ];
   switch (name) {
     case 'steady':
-      return [
-        {
-          name: 'steady',
-          seconds: Number.POSITIVE_INFINITY,
-          ...base,
-          weights: settings.weights ?? STEADY_WEIGHTS,
-        },
-      ];
+      return throughout(STEADY_WEIGHTS);
     case 'latency':
-      return [
-        {
-          name: 'latency',
-          seconds: Number.POSITIVE_INFINITY,
-          ...base,
-          weights: settings.weights ?? LATENCY_WEIGHTS,
-        },
-      ];
+      return throughout(LATENCY_WEIGHTS);
     case 'errors':
-      return [
-        {
-          name: 'errors',
-          seconds: Number.POSITIVE_INFINITY,
-          ...base,
-          weights: settings.weights ?? ERRORS_WEIGHTS,
-          faultShare: ERRORS_FAULT_SHARE,
-        },
-      ];
+      return throughout(ERRORS_WEIGHTS, ERRORS_FAULT_SHARE);
     case 'spike': {
       const weights = settings.weights ?? STEADY_WEIGHTS;
       return [
