@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyError, createHttpSender } from '../src/http.ts';
+import { classifyError, createHttpSender, type HttpSender } from '../src/http.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -30,46 +30,48 @@ async function droppingServer(drop: number): Promise<{ url: URL; received: () =>
   return { url: new URL(`http://127.0.0.1:${port}`), received: () => seen };
 }
 
+/** One request through a sender whose server drops the first `drops` connections unanswered. */
+async function sendThroughDroppingServer(drops: number, request: Parameters<HttpSender['send']>[0]) {
+  const { url, received } = await droppingServer(drops);
+  const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
+  try {
+    return { outcome: await sender.send(request), received };
+  } finally {
+    await sender.close();
+  }
+}
+
 describe('HTTP sender', () => {
   it('sends a GET once more when its connection closes before any answer, and says so', async () => {
-    const { url, received } = await droppingServer(1);
-    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
-    const outcome = await sender.send({
+    const { outcome, received } = await sendThroughDroppingServer(1, {
       route: 'ep_one',
       method: 'GET',
       path: '/ep_one',
       expectFailure: false,
     });
-    await sender.close();
     expect(outcome).toEqual({ kind: 'response', status: 200, retried: true });
     expect(received()).toBe(2);
   });
 
   it('never sends a POST twice', async () => {
-    const { url, received } = await droppingServer(1);
-    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
-    const outcome = await sender.send({
+    const { outcome, received } = await sendThroughDroppingServer(1, {
       route: 'increment',
       method: 'POST',
       path: '/counter/increment',
       expectFailure: false,
     });
-    await sender.close();
     expect(outcome.kind).toBe('reset');
     expect(outcome.retried).toBeUndefined();
     expect(received()).toBe(1);
   });
 
   it('retries once only: a second drop is a reset', async () => {
-    const { url, received } = await droppingServer(2);
-    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
-    const outcome = await sender.send({
+    const { outcome, received } = await sendThroughDroppingServer(2, {
       route: 'ep_one',
       method: 'GET',
       path: '/ep_one',
       expectFailure: false,
     });
-    await sender.close();
     expect(outcome).toMatchObject({ kind: 'reset', retried: true });
     expect(received()).toBe(2);
   });
