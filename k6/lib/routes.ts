@@ -1,6 +1,7 @@
 // Shared by every k6 script: the webapp's routes, how to pick one, and what a good answer is.
 import { check } from 'k6';
 import http from 'k6/http';
+import type { ConstantArrivalRateScenario } from 'k6/options';
 
 export const BASE_URL = (__ENV.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 
@@ -91,4 +92,24 @@ export function numberFromEnv(name: string, fallback: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new Error(`${name} must be a positive number, got "${text}"`);
   return value;
+}
+
+/**
+ * An open-model scenario: `rate` arrivals a second for `durationSeconds`, whatever the answers do.
+ * RATE and DURATION_SECONDS override the script's defaults.
+ */
+export function constantArrival(defaults: {
+  rate: number;
+  durationSeconds: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
+}): ConstantArrivalRateScenario {
+  return {
+    executor: 'constant-arrival-rate',
+    rate: numberFromEnv('RATE', defaults.rate),
+    timeUnit: '1s',
+    duration: `${numberFromEnv('DURATION_SECONDS', defaults.durationSeconds)}s`,
+    preAllocatedVUs: defaults.preAllocatedVUs,
+    maxVUs: defaults.maxVUs,
+  };
 }
