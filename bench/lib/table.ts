@@ -1,9 +1,6 @@
+/** The middle value, or the mean of the two middle ones. */
 export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return quantile(values, 0.5);
 }
 
 /** A plain-text table: the first row is the header, columns padded to fit. */
