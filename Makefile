@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps k6-smoke load bench bench-quick compose-test
+.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps k6-smoke load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -19,6 +19,17 @@ maildev/node_modules/.package-lock.json: maildev/package.json maildev/package-lo
 
 install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json ## Install dependencies (npm ci) when a lockfile changed
 
+# The binaries the tests run, at the versions docker-compose.yml pins: found on PATH, or built once
+# from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
+# tests skip, or fail under CI=true.
+PINNED_TOOLS := prometheus promtool alertmanager amtool k6 docker-compose
+tools: ## Find or build Prometheus, Alertmanager, k6 and Compose at the pinned versions (.tools/)
+	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
+
+versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
+	@for name in prometheus alertmanager k6 grafana node compose; do printf '  %-13s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
+	@for tool in $(PINNED_TOOLS); do printf '  %-13s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
+
 lint: install ## Biome lint and format check
 	$(WITH_NODE) $(BIN)/biome check --error-on-warnings .
 
@@ -26,20 +37,19 @@ typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types
 	$(WITH_NODE) $(BIN)/tsc -p tsconfig.json
 	$(WITH_NODE) $(BIN)/tsc -p k6/tsconfig.json
 
-# K6 is found or built (Go) by scripts/ensure-k6.sh; without it the k6 tests skip (fail under CI=true).
-test: lint typecheck ## Everything: lint, types and every test suite (what CI runs)
-	K6="$${K6:-$$(scripts/ensure-k6.sh || true)}" $(WITH_NODE) $(BIN)/vitest run
+test: lint typecheck tools ## Everything: lint, types and every test suite (what CI runs)
+	$(WITH_NODE) $(BIN)/vitest run
 
 test-unit: install ## The webapp and generator suites only
 	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator
 
-e2e: install ## The end-to-end suite alone: the real stack on 127.0.0.1 (needs prometheus, alertmanager, k6)
-	K6="$${K6:-$$(scripts/ensure-k6.sh || true)}" $(WITH_NODE) $(BIN)/vitest run --project e2e
+e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager, k6)
+	$(WITH_NODE) $(BIN)/vitest run --project e2e
 
-compose-test: install ## docker-compose.yml on a real Docker engine (root starts one; stand-in images where none can be pulled)
+compose-test: install tools ## docker compose up on a real Docker engine (root starts one; stand-in images where none can be pulled)
 	$(WITH_NODE) $(BIN)/vitest run --project compose
 
-k6-smoke: install ## Run k6/smoke.ts against a webapp started locally (k6 on PATH, or built with Go)
+k6-smoke: install ## Run k6/smoke.ts against a webapp started locally (pinned k6, on PATH or built with Go)
 	$(WITH_NODE) node harness/k6-smoke.ts
 
 SCENARIO ?= load
@@ -62,7 +72,7 @@ dev: install ## Run the webapp on :3000 and the generator against it, pretty log
 	$(BIN)/tsx services/request-generator/src/cli.ts --target http://127.0.0.1:3000 --report-every 10 & \
 	wait
 
-up-local: install ## The stack without Docker, on 127.0.0.1: webapp, generator, Prometheus, Alertmanager, maildev
+up-local: install tools ## The stack without Docker, on 127.0.0.1: webapp, generator, Prometheus, Alertmanager, maildev
 	$(WITH_NODE) node harness/up-local.ts
 
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { MaildevApi } from '../harness/maildev.ts';
 import { REPO, repoPath } from '../harness/paths.ts';
 import { freePort, waitFor } from '../harness/process.ts';
 import { PrometheusClient } from '../harness/prometheus.ts';
+import { pinnedTool, pinOf } from '../harness/tools.ts';
+import { pinnedVersion } from '../harness/versions.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
@@ -19,6 +21,7 @@ import {
   expectResolvedEmail,
   expectWebappTargetsUp,
 } from '../test/support/acceptance.ts';
+import { readYaml } from '../test/support/repo.ts';
 import { ensureDockerEngine } from './engine.ts';
 import { ensureImages, imageSizeMb, type StandIn } from './images.ts';
 
@@ -27,14 +30,18 @@ const log = (line: string) => process.stdout.write(`compose-test: ${line}\n`);
 const engine = await ensureDockerEngine(log);
 
 let envFile = '';
+// A Docker CLI configuration whose only content is the pinned Compose plugin, so that `docker compose`
+// is the version docker-compose.yml pins whatever else the machine has.
+let dockerConfig = '';
 let standIns: StandIn[] = [];
 const ports = { prometheus: 0, alertmanager: 0, maildev: 0 };
 
-/** docker-compose on the real file plus only the test override (Grafana left out). */
+/** `docker compose` on the real file plus only the test override (Grafana left out). */
 async function compose(args: string[], timeoutMs = 900_000) {
   const result = await run(
-    'docker-compose',
+    'docker',
     [
+      'compose',
       '-p',
       PROJECT,
       '--env-file',
@@ -45,10 +52,10 @@ async function compose(args: string[], timeoutMs = 900_000) {
       'compose-test/docker-compose.test.yml',
       ...args,
     ],
-    { cwd: REPO, timeoutMs },
+    { cwd: REPO, timeoutMs, env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
   );
   if (result.code !== 0)
-    throw new Error(`docker-compose ${args.join(' ')} failed:\n${result.stderr.slice(-6000)}`);
+    throw new Error(`docker compose ${args.join(' ')} failed:\n${result.stderr.slice(-6000)}`);
   return result.stdout;
 }
 
@@ -106,6 +113,17 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
   const mail = () => new MaildevApi(`http://127.0.0.1:${ports.maildev}`);
 
   beforeAll(async () => {
+    const plugin = pinnedTool('docker-compose');
+    if (!plugin)
+      throw new Error('no Compose CLI plugin at the pinned version (scripts/ensure-tool.sh docker-compose)');
+    dockerConfig = await mkdtemp(join(tmpdir(), 'compose-test-docker-'));
+    await mkdir(join(dockerConfig, 'cli-plugins'));
+    await symlink(plugin, join(dockerConfig, 'cli-plugins', 'docker-compose'));
+    const cliVersion = (
+      await run('docker', ['compose', 'version'], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } })
+    ).stdout.trim();
+    expect(cliVersion).toContain(`v${pinOf('docker-compose')}`);
+    reportFigure(`compose: ${cliVersion}, as the docker CLI plugin (docker compose), engine ${engine}`);
     standIns = await ensureImages(log);
     ports.prometheus = await freePort();
     ports.alertmanager = await freePort();
@@ -162,6 +180,45 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     expect(leftovers, 'containers, networks and volumes left behind').toEqual(['', '', '']);
   }, 300_000);
 
+  it('runs the pinned versions: the Prometheus, Alertmanager and Node images report their tags', async () => {
+    const reported = async (image: string, entrypoint: string, args: string[]) => {
+      const result = await run('docker', ['run', '--rm', '--entrypoint', entrypoint, image, ...args]);
+      return /\d+\.\d+\.\d+/.exec(result.stdout + result.stderr)?.[0];
+    };
+    const images = readYaml<{
+      services: Record<string, { image?: string }>;
+      'x-node-build-args': { NODE_IMAGE: string };
+    }>('docker-compose.yml');
+    const checks: [string, string, string[], string][] = [
+      [
+        images.services.prometheus?.image ?? '',
+        '/bin/prometheus',
+        ['--version'],
+        pinnedVersion('prometheus'),
+      ],
+      [images.services.prometheus?.image ?? '', '/bin/promtool', ['--version'], pinnedVersion('prometheus')],
+      [
+        images.services.alertmanager?.image ?? '',
+        '/bin/alertmanager',
+        ['--version'],
+        pinnedVersion('alertmanager'),
+      ],
+      [
+        images.services.alertmanager?.image ?? '',
+        '/bin/amtool',
+        ['--version'],
+        pinnedVersion('alertmanager'),
+      ],
+      [images['x-node-build-args'].NODE_IMAGE, 'node', ['--version'], pinnedVersion('node')],
+    ];
+    for (const [image, entrypoint, args, pin] of checks) {
+      expect(await reported(image, entrypoint, args), `${image} ${entrypoint}`).toBe(pin);
+    }
+    reportFigure(
+      `compose: images report the pins: ${checks.map(([image, entrypoint, , pin]) => `${image} ${entrypoint} ${pin}`).join(', ')}`,
+    );
+  }, 120_000);
+
   it('scrapes the webapp, records every rule and fills every panel', async () => {
     await expectWebappTargetsUp(prometheus(), 1, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 65_000));
@@ -185,7 +242,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     // Either its failed scrapes fire the alert (naming it) or its target leaves DNS first (naming none).
     const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000);
     reportFigure(
-      `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker-compose stop`,
+      `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker compose stop`,
     );
     await compose(['start', 'webapp']);
     await expectResolvedEmail(mail(), 120_000);

@@ -6,11 +6,12 @@ import { IN_CI } from '../harness/tools.ts';
 
 const DOCKERD_LOG = '/tmp/fos-compose-test-dockerd.log';
 
-async function engineAnswers(): Promise<boolean> {
+/** The engine's version when one answers. */
+async function engineVersion(): Promise<string | undefined> {
   const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 15_000 }).catch(
     () => undefined,
   );
-  return result?.code === 0;
+  return result?.code === 0 ? result.stdout.trim() : undefined;
 }
 
 async function aptInstall(packages: string[]): Promise<void> {
@@ -28,32 +29,26 @@ async function installed(command: string): Promise<boolean> {
 }
 
 /**
- * Makes sure a Docker engine answers: when none does and we are root, installs Debian's docker.io
- * (and docker-compose) and starts dockerd in the background. Returns false when that is not
- * possible outside CI, so the caller can skip; under CI=true it throws instead.
+ * Makes sure a Docker engine answers, and returns its version: when none does and we are root,
+ * installs Debian's docker.io and starts dockerd in the background. Returns undefined when that is
+ * not possible outside CI, so the caller can skip; under CI=true it throws instead.
  */
-export async function ensureDockerEngine(log: (line: string) => void): Promise<boolean> {
-  if ((await installed('docker')) && (await engineAnswers())) return true;
+export async function ensureDockerEngine(log: (line: string) => void): Promise<string | undefined> {
+  const running = (await installed('docker')) ? await engineVersion() : undefined;
+  if (running) return running;
   const root = process.getuid?.() === 0;
   if (!root) {
     if (IN_CI) throw new Error('no Docker engine answers and this is not root: cannot start one');
     log('skipping: no Docker engine answers (start Docker, or run as root to let the test start one)');
-    return false;
+    return undefined;
   }
-  const missing: string[] = [];
-  if (!(await installed('dockerd'))) missing.push('docker.io');
-  if (!(await installed('docker-compose'))) missing.push('docker-compose');
-  if (missing.length > 0) {
-    log(`installing ${missing.join(', ')}`);
-    await aptInstall(missing);
+  if (!(await installed('dockerd'))) {
+    log('installing docker.io');
+    await aptInstall(['docker.io']);
   }
   log(`starting dockerd (log: ${DOCKERD_LOG})`);
   const out = openSync(DOCKERD_LOG, 'a');
   const dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] });
   dockerd.unref();
-  await waitFor('the Docker engine', async () => ((await engineAnswers()) ? true : undefined), {
-    timeoutMs: 90_000,
-    intervalMs: 1000,
-  });
-  return true;
+  return waitFor('the Docker engine', engineVersion, { timeoutMs: 90_000, intervalMs: 1000 });
 }

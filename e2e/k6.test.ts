@@ -4,12 +4,12 @@ import { runK6 } from '../harness/k6.ts';
 import { freePort, waitFor } from '../harness/process.ts';
 import { startPrometheus } from '../harness/prometheus.ts';
 import { Webapp } from '../harness/stack.ts';
-import { findTool } from '../harness/tools.ts';
+import { pinnedTool } from '../harness/tools.ts';
 import { panelQueries, substituteVariables } from '../test/support/panels.ts';
 import { reportFigure } from './report.ts';
 
-const k6 = findTool('K6', 'k6');
-const prometheusBinary = findTool('PROMETHEUS', 'prometheus');
+const k6 = pinnedTool('k6');
+const prometheusBinary = pinnedTool('prometheus');
 
 describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp', () => {
   it('the smoke test passes its thresholds and its results reach Prometheus by remote write', async () => {

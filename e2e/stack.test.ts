@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
 import { waitFor } from '../harness/process.ts';
 import { Stack, type Webapp } from '../harness/stack.ts';
-import { findTool } from '../harness/tools.ts';
+import { pinnedTool } from '../harness/tools.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
@@ -10,10 +10,10 @@ import {
   expectResolvedEmail,
   expectWebappTargetsUp,
 } from '../test/support/acceptance.ts';
+import { parseExposition, sumSamples } from '../test/support/prom-text.ts';
 import { reportFigure } from './report.ts';
 
-const binaries =
-  findTool('PROMETHEUS', 'prometheus') && findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
+const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
 
 /** Runs `body` on a fresh stack and always stops it; on failure the error carries every process's log. */
 async function withStack(options: Parameters<typeof Stack.start>[0], body: (stack: Stack) => Promise<void>) {
@@ -116,10 +116,12 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       await waitFor(
         'a failed email notification',
         async () => {
-          const metrics = await (await fetch(`${stack.alertmanager.url}/metrics`)).text();
-          const failed =
-            /^alertmanager_notifications_failed_total\{[^}]*integration="email"[^}]*\} (\d+)/m.exec(metrics);
-          return Number(failed?.[1] ?? 0) > 0 ? true : undefined;
+          const metrics = parseExposition(await (await fetch(`${stack.alertmanager.url}/metrics`)).text());
+          // Summed over every series: since 0.28 a `reason` label splits it, each series starting at 0.
+          const failed = sumSamples(metrics, 'alertmanager_notifications_failed_total', {
+            integration: 'email',
+          });
+          return failed > 0 ? true : undefined;
         },
         { timeoutMs: 90_000, intervalMs: 1000 },
       );

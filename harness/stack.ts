@@ -7,7 +7,7 @@ import { Maildev } from './maildev.ts';
 import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess } from './process.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
-import { findTool } from './tools.ts';
+import { pinnedTool } from './tools.ts';
 
 const WEBAPP_SERVER = repoPath('services/webapp/src/server.ts');
 const GENERATOR_CLI = repoPath('services/request-generator/src/cli.ts');
@@ -132,11 +132,11 @@ export class Stack {
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
-    const prometheusBinary = findTool('PROMETHEUS', 'prometheus');
-    const alertmanagerBinary = findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
+    const prometheusBinary = pinnedTool('prometheus');
+    const alertmanagerBinary = pinnedTool('alertmanager');
     if (!prometheusBinary || !alertmanagerBinary) {
       throw new Error(
-        'the stack needs the prometheus and alertmanager binaries on PATH (Debian: apt-get install prometheus prometheus-alertmanager)',
+        'the stack needs Prometheus and Alertmanager at the versions docker-compose.yml pins: install Go so that scripts/ensure-tool.sh can build them, or set PROMETHEUS and ALERTMANAGER',
       );
     }
     const dataDir = await mkdtemp(join(tmpdir(), 'fos-stack-'));

@@ -1,27 +1,59 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { repoPath } from './paths.ts';
+import { type Pinned, pinnedVersion, reportedVersion } from './versions.ts';
 
 export const IN_CI = process.env.CI === 'true';
 
+/** The external binaries the tests and `make up-local` run, each at the version docker-compose.yml pins. */
+export type Tool = 'prometheus' | 'promtool' | 'alertmanager' | 'amtool' | 'k6' | 'docker-compose';
+
+const PIN: Record<Tool, Pinned> = {
+  prometheus: 'prometheus',
+  promtool: 'prometheus',
+  alertmanager: 'alertmanager',
+  amtool: 'alertmanager',
+  k6: 'k6',
+  'docker-compose': 'compose',
+};
+
+/** How each tool tells its version: `prometheus --version`, `k6 version`, ... */
+export function versionOf(tool: Tool, binary: string): string | undefined {
+  return reportedVersion(binary, tool === 'k6' || tool === 'docker-compose' ? ['version'] : ['--version']);
+}
+
+export function pinOf(tool: Tool): string {
+  return pinnedVersion(PIN[tool]);
+}
+
+const resolved = new Map<Tool, string | undefined>();
+
 /**
- * Finds an external binary: `envVar` if set, else `names` on PATH. Under CI=true a missing tool is
- * an error (the suite must never silently skip there); elsewhere the caller skips with a reason.
+ * The path of `tool` at its pinned version, from scripts/ensure-tool.sh (the tool's environment
+ * variable, e.g. PROMETHEUS; else PATH at the pinned version; else built from its Go module into
+ * .tools/). A binary that reports another version than the pin fails under CI=true and is used
+ * with a warning elsewhere; a tool that cannot be had fails under CI=true and returns undefined
+ * elsewhere, so the caller skips with a reason.
  */
-export function findTool(envVar: string, ...names: string[]): string | undefined {
-  const explicit = process.env[envVar];
-  if (explicit) return explicit;
-  for (const name of names) {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      const candidate = join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {}
+export function pinnedTool(tool: Tool): string | undefined {
+  if (resolved.has(tool)) return resolved.get(tool);
+  let binary: string | undefined;
+  try {
+    binary = execFileSync(repoPath('scripts/ensure-tool.sh'), [tool], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  } catch {
+    if (IN_CI) throw new Error(`${tool} ${pinOf(tool)}: scripts/ensure-tool.sh could not find or build it`);
+    process.stderr.write(`skipping: ${tool} ${pinOf(tool)} not available (scripts/ensure-tool.sh ${tool})\n`);
+  }
+  if (binary) {
+    const reported = versionOf(tool, binary);
+    if (reported !== pinOf(tool)) {
+      const message = `${binary} reports ${tool} ${reported ?? '(no version)'}, docker-compose.yml pins ${pinOf(tool)}`;
+      if (IN_CI) throw new Error(message);
+      process.stderr.write(`warning: ${message}\n`);
     }
   }
-  if (IN_CI) {
-    throw new Error(`${names.join(' or ')} not found on PATH (or ${envVar}); CI must install it (.ci/run)`);
-  }
-  process.stderr.write(`skipping: ${names.join(' or ')} not found (set ${envVar} or install it)\n`);
-  return undefined;
+  resolved.set(tool, binary);
+  return binary;
 }

@@ -8,11 +8,11 @@ import {
 } from '../harness/alertmanager.ts';
 import { run } from '../harness/exec.ts';
 import { Maildev } from '../harness/maildev.ts';
-import { findTool } from '../harness/tools.ts';
+import { pinnedTool } from '../harness/tools.ts';
 import { alertRules } from './support/repo.ts';
 
-const amtool = findTool('AMTOOL', 'amtool');
-const alertmanagerBinary = findTool('ALERTMANAGER', 'alertmanager', 'prometheus-alertmanager');
+const amtool = pinnedTool('amtool');
+const alertmanagerBinary = pinnedTool('alertmanager');
 
 const RUNBOOK =
   'https://github.com/fastify-observability-stack/fastify-observability-stack/blob/main/docs/runbooks.md';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from '../harness/exec.ts';
-import { findTool } from '../harness/tools.ts';
+import { pinnedTool } from '../harness/tools.ts';
 import { alertRules, durationSeconds, readYaml, recordingRules, repoPath } from './support/repo.ts';
 
-const promtool = findTool('PROMTOOL', 'promtool');
+const promtool = pinnedTool('promtool');
 
 describe.skipIf(!promtool)('promtool', () => {
   it('accepts prometheus.yml and finds both rule files', async () => {
@@ -108,7 +108,9 @@ describe('rule conventions', () => {
   it('checks every recording rule with a promql_expr_test', () => {
     const { tests } = readYaml<UnitTests>('prometheus/tests/recording.test.yml');
     const tested = new Set(
-      tests.flatMap((t) => t.promql_expr_test ?? []).map((t) => /^[a-z_:0-9]+/.exec(t.expr)?.[0] ?? ''),
+      tests
+        .flatMap((t) => t.promql_expr_test ?? [])
+        .flatMap((t) => t.expr.match(/[a-z_]+:[a-z0-9_]+:[a-z0-9_]+/g) ?? []),
     );
     for (const rule of recordings) expect(tested, rule.record).toContain(rule.record);
   });
