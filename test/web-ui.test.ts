@@ -1,0 +1,45 @@
+// What `make up-local` says about the web UIs rests on these probes: binaries built from the Go
+// modules (in .tools/) have none, official release binaries have both.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningAlertmanager, startAlertmanager } from '../harness/alertmanager.ts';
+import { repoPath } from '../harness/paths.ts';
+import { freePort } from '../harness/process.ts';
+import { type RunningPrometheus, startPrometheus } from '../harness/prometheus.ts';
+import { pinnedTool, pinOf } from '../harness/tools.ts';
+import { alertmanagerHasWebUi, prometheusHasWebUi } from '../harness/web-ui.ts';
+
+const prometheusBinary = pinnedTool('prometheus');
+const alertmanagerBinary = pinnedTool('alertmanager');
+const builtHere = (binary: string) => binary.startsWith(repoPath('.tools/'));
+
+describe.skipIf(!prometheusBinary || !alertmanagerBinary)('web UI probes', () => {
+  let prometheus: RunningPrometheus;
+  let alertmanager: RunningAlertmanager;
+
+  beforeAll(async () => {
+    alertmanager = await startAlertmanager(alertmanagerBinary as string, await freePort());
+    prometheus = await startPrometheus(prometheusBinary as string, {
+      webappTargets: [`127.0.0.1:${await freePort()}`],
+      alertmanager: new URL(alertmanager.url).host,
+    });
+  }, 45_000);
+
+  afterAll(async () => {
+    await prometheus?.process.stop();
+    await alertmanager?.process.stop();
+  });
+
+  it('tell a Prometheus built from its Go module (no UI) from a release binary', async () => {
+    expect(await prometheusHasWebUi(prometheus.url)).toBe(!builtHere(prometheusBinary as string));
+    // The API works either way.
+    const buildinfo = (await (await fetch(`${prometheus.url}/api/v1/status/buildinfo`)).json()) as {
+      data: { version: string };
+    };
+    expect(buildinfo.data.version).toBe(pinOf('prometheus'));
+  });
+
+  it('tell an Alertmanager built from its Go module (the page that says so) from a release binary', async () => {
+    expect(await alertmanagerHasWebUi(alertmanager.url)).toBe(!builtHere(alertmanagerBinary as string));
+    expect((await fetch(`${alertmanager.url}/api/v2/status`)).ok).toBe(true);
+  });
+});
