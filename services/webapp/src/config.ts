@@ -64,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   try {
     parsed = envSchema<Env>({ schema: EnvSchema, data: env, env: false, dotenv: false });
   } catch (error) {
-    throw new ConfigError(`invalid configuration: ${describeEnvSchemaError(error)}`);
+    throw new ConfigError(`invalid configuration: ${describeEnvSchemaError(error, env)}`);
   }
   const latencyErrors: string[] = [];
   const latency = {} as Record<LatencyRoute, LatencyProfile>;
@@ -100,14 +100,19 @@ interface SchemaViolation {
   params: { allowedValues?: unknown[] };
 }
 
-/** ajv says "/PORT must be <= 65535"; users set variables, so say "PORT must be <= 65535". */
-function describeEnvSchemaError(error: unknown): string {
+/**
+ * ajv says "/PORT must be integer"; users set variables, so say which, with the value they gave:
+ * "PORT must be integer, got 'eighty'".
+ */
+function describeEnvSchemaError(error: unknown, env: NodeJS.ProcessEnv): string {
   const violations = (error as { errors?: SchemaViolation[] }).errors;
   if (!violations) return error instanceof Error ? error.message : String(error);
   return violations
     .map((violation) => {
+      const variable = violation.instancePath.replace(/^\//, '');
       const allowed = violation.params.allowedValues ? ` (${violation.params.allowedValues.join(', ')})` : '';
-      return `${violation.instancePath.replace(/^\//, '')} ${violation.message}${allowed}`;
+      const given = env[variable] === undefined ? '' : `, got '${env[variable]}'`;
+      return `${variable} ${violation.message}${allowed}${given}`;
     })
     .join('; ');
 }

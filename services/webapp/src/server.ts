@@ -20,7 +20,25 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'shutting down');
     await app.close();
   });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // A port in use or an address that is not ours is the user's to fix: one line, exit 3.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      const reason = {
+        EADDRINUSE: 'the port is already in use',
+        EADDRNOTAVAIL: 'no such local address',
+        EACCES: 'permission denied',
+      }[code];
+      process.stderr.write(
+        `webapp: cannot listen on ${config.host}:${config.port}: ${reason} (${code}); set HOST or PORT\n`,
+      );
+      await app.close();
+      process.exit(3);
+    }
+    throw error;
+  }
 }
 
 await main();

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc', /PORT must be integer/],
     ['PORT', '70000', /PORT must be <= 65535/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be equal to one of the allowed values/],
-    ['SERVICE_NAME', 'has space', /SERVICE_NAME must match pattern/],
+    ['SERVICE_NAME', 'has space', /SERVICE_NAME must match pattern .*, got 'has space'/],
     ['EP_THREE_LATENCY', 'slow', /EP_THREE_LATENCY must be "<median_ms>:<p95_ms>".*got "slow"/],
     ['EP_ONE_LATENCY', '90:50', /EP_ONE_LATENCY must be .*median <= p95/],
     ['SHUTDOWN_GRACE_MS', '5', /SHUTDOWN_GRACE_MS must be >= 100/],

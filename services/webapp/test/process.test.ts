@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,7 +70,11 @@ async function rawStatus(port: number, request: string): Promise<string> {
 
 describe('webapp process', () => {
   it.each([
-    [{ PORT: 'eighty' }, /PORT must be integer/],
+    [{ PORT: 'eighty' }, /^webapp: invalid configuration: PORT must be integer, got 'eighty'$/m],
+    [
+      { NODE_ENV: 'prod' },
+      /NODE_ENV must be equal to one of the allowed values \(production, development, test\), got 'prod'/,
+    ],
     [{ EP_TWO_LATENCY: '150' }, /EP_TWO_LATENCY must be "<median_ms>:<p95_ms>"/],
   ])('exits 2 naming the variable when the configuration is bad (%o)', async (env, message) => {
     const started = run(env);
@@ -78,6 +82,23 @@ describe('webapp process', () => {
     expect(code).toBe(2);
     expect(started.output()).toMatch(message);
     expect(started.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 3 with one line naming the address when the port is in use', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const started = run({ PORT: String(port) });
+      const [code] = await started.exited;
+      expect(code).toBe(3);
+      expect(started.output()).toBe(
+        `webapp: cannot listen on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); set HOST or PORT\n`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('logs JSON lines with request ids', async () => {
