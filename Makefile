@@ -53,7 +53,7 @@ k6-smoke: install ## Run k6/smoke.ts against a webapp started locally (pinned k6
 	$(WITH_NODE) node harness/k6-smoke.ts
 
 SCENARIO ?= load
-load: ## Run a k6 script against the compose stack: make load SCENARIO=smoke|load|spike|soak
+load: .env ## Run a k6 script against the compose stack: make load SCENARIO=smoke|load|spike|soak
 	@case "$(SCENARIO)" in smoke|load|spike|soak) ;; *) echo "SCENARIO must be smoke, load, spike or soak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	$(COMPOSE) --profile load run --rm k6 run -o experimental-prometheus-rw /scripts/$(SCENARIO).ts
 
@@ -63,10 +63,10 @@ build: install ## Compile both services to dist/
 dashboards: install ## Regenerate grafana/dashboards/*.json from grafana/src
 	$(WITH_NODE) node grafana/src/generate.ts
 
-dev: install ## Run the webapp on :3000 and the generator against it, pretty logs (Ctrl-C stops both)
+dev: install ## Run the webapp on 127.0.0.1:3000 and the generator against it, pretty logs (Ctrl-C stops both)
 	@mkdir -p .data
 	@export $(WITH_NODE); trap 'kill 0' EXIT INT TERM; \
-	NODE_ENV=development COUNTER_CHECKPOINT_PATH=.data/counter-checkpoint.json $(BIN)/tsx watch services/webapp/src/server.ts & \
+	HOST=127.0.0.1 NODE_ENV=development COUNTER_CHECKPOINT_PATH=.data/counter-checkpoint.json $(BIN)/tsx watch services/webapp/src/server.ts & \
 	until curl -fsS http://127.0.0.1:3000/health >/dev/null 2>&1; do sleep 0.3; done; \
 	echo "webapp: http://127.0.0.1:3000  metrics: http://127.0.0.1:3000/metrics  docs: http://127.0.0.1:3000/docs"; \
 	$(BIN)/tsx services/request-generator/src/cli.ts --target http://127.0.0.1:3000 --report-every 10 & \
