@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local dashboards up down logs ps k6-smoke load bench bench-quick compose-test
+.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario dashboards up down logs ps k6-smoke load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -72,8 +72,16 @@ dev: install ## Run the webapp on 127.0.0.1:3000 and the generator against it, p
 	$(BIN)/tsx services/request-generator/src/cli.ts --target http://127.0.0.1:3000 --report-every 10 & \
 	wait
 
-up-local: install tools ## The stack without Docker, on 127.0.0.1: webapp, generator, Prometheus, Alertmanager, maildev
+up-local: install tools ## The stack without Docker, on 127.0.0.1 at the Compose ports: webapp, generator, Prometheus, Alertmanager, maildev
 	$(WITH_NODE) node harness/up-local.ts
+
+# The webapp both stacks publish: the first of WEBAPP_PORTS (.env, else 8080). TARGET= overrides it.
+TARGET ?= http://127.0.0.1:$(or $(shell sed -n 's/^WEBAPP_PORTS=\([0-9]*\).*/\1/p' .env 2>/dev/null),8080)
+scenario: install ## Send a generator scenario to the running stack (make up or up-local): make scenario SCENARIO=steady|spike|errors|latency [ARGS="--rate 50"]
+	@if [ "$(origin SCENARIO)" = file ]; then echo "make scenario needs SCENARIO=steady, spike, errors or latency" >&2; exit 2; fi
+	@case "$(SCENARIO)" in steady|spike|errors|latency) ;; *) echo "SCENARIO must be steady, spike, errors or latency, got '$(SCENARIO)'" >&2; exit 2 ;; esac
+	@curl -fs -o /dev/null --max-time 3 "$(TARGET)/health" || { echo "no webapp answers at $(TARGET): start the stack (make up or make up-local), or set TARGET" >&2; exit 2; }
+	$(WITH_NODE) node services/request-generator/src/cli.ts --target "$(TARGET)" --scenario "$(SCENARIO)" --report-every 10 $(ARGS)
 
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")

@@ -95,7 +95,7 @@ export async function measureMetricsCpuShare(options: MetricsCpuOptions): Promis
       window = [from, monotonicMicros()];
     } finally {
       // A clean exit writes the profile.
-      await webapp.process?.stop(10_000);
+      await webapp.stop(10_000);
     }
     const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`the webapp wrote no CPU profile into ${dir}`);

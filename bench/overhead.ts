@@ -87,7 +87,7 @@ export async function measureOverhead(options: OverheadOptions, log: (line: stri
           `round ${round}/${options.rounds} ${variant.name.padEnd(12)} ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99Ms} ms, ${run.cpuMicrosPerRequest.toFixed(1)} µs CPU/request`,
         );
       } finally {
-        await webapp.process?.stop();
+        await webapp.stop();
       }
     }
   }

@@ -52,8 +52,8 @@ describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp',
         );
       }
     } finally {
-      await prometheus.process.stop();
-      await webapp.process?.stop();
+      await prometheus.stop();
+      await webapp.stop();
     }
   }, 120_000);
 
@@ -67,7 +67,7 @@ describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp',
       expect(result.exitCode).toBe(99);
       expect(result.output).toMatch(/FAIL {2}http_req_duration\{route:ep_one\} p\(95\)<1/);
     } finally {
-      await webapp.process?.stop();
+      await webapp.stop();
     }
   }, 60_000);
 });

@@ -18,5 +18,5 @@ try {
   process.stdout.write(result.output);
   process.exitCode = result.exitCode;
 } finally {
-  await webapp.process?.stop();
+  await webapp.stop();
 }

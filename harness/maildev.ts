@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess, waitFor } from './process.ts';
+import { type WorkDir, workDir } from './workdir.ts';
 
 export const MAILDEV_BIN = repoPath('maildev/node_modules/maildev/bin/maildev');
 
@@ -44,19 +45,26 @@ export class MaildevApi {
 export class Maildev extends MaildevApi {
   readonly smtpPort: number;
   readonly webPort: number;
+  /** Where it keeps the mails; restarts keep them, stop() removes them unless the caller owns it. */
+  readonly #dir: WorkDir;
   process: ManagedProcess | undefined;
 
-  constructor(smtpPort: number, webPort: number) {
+  constructor(smtpPort: number, webPort: number, dir: WorkDir) {
     super(`http://127.0.0.1:${webPort}`);
     this.smtpPort = smtpPort;
     this.webPort = webPort;
+    this.#dir = dir;
   }
 
-  static async create(): Promise<Maildev> {
+  static async create(options: { webPort?: number; dir?: string } = {}): Promise<Maildev> {
     if (!existsSync(MAILDEV_BIN)) {
       throw new Error('maildev is not installed: run `make install` (npm ci in maildev/)');
     }
-    return new Maildev(await freePort(), await freePort());
+    return new Maildev(
+      await freePort(),
+      options.webPort ?? (await freePort()),
+      await workDir('maildev', options.dir),
+    );
   }
 
   async start(): Promise<void> {
@@ -68,11 +76,20 @@ export class Maildev extends MaildevApi {
       String(this.webPort),
       '--ip',
       '127.0.0.1',
+      '--mail-directory',
+      this.#dir.path,
     ]);
     await this.process.waitReady(`${this.url}/healthz`);
   }
 
-  async stop(): Promise<void> {
+  /** Stops the process; its mails stay for a restart. */
+  async pause(): Promise<void> {
     await this.process?.stop();
+  }
+
+  /** Stops the process and removes its mails. */
+  async stop(): Promise<void> {
+    await this.pause();
+    await this.#dir.remove();
   }
 }

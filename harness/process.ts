@@ -52,15 +52,22 @@ export class ManagedProcess {
   readonly name: string;
   readonly child: ChildProcess;
   #log = '';
+  #lineListeners: Array<(line: string) => void> = [];
+  #partialLine = '';
   readonly exited: Promise<number | null>;
 
   constructor(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
     this.name = name;
     this.child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
-      this.#log += chunk.toString();
+      const text = chunk.toString();
+      this.#log += text;
       // Bound the memory a chatty process can take: keep the last 1 MB.
       if (this.#log.length > 1_000_000) this.#log = this.#log.slice(-500_000);
+      if (this.#lineListeners.length === 0) return;
+      const lines = (this.#partialLine + text).split('\n');
+      this.#partialLine = lines.pop() ?? '';
+      for (const line of lines) for (const listener of this.#lineListeners) listener(line);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
@@ -74,6 +81,11 @@ export class ManagedProcess {
 
   get log(): string {
     return this.#log;
+  }
+
+  /** Calls `listener` with each whole line the process prints from now on (stdout and stderr). */
+  onLine(listener: (line: string) => void): void {
+    this.#lineListeners.push(listener);
   }
 
   get running(): boolean {

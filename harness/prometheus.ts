@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess } from './process.ts';
+import { workDir } from './workdir.ts';
 
 interface ScrapeConfig {
   job_name: string;
@@ -108,17 +108,19 @@ export interface RunningPrometheus {
   client: PrometheusClient;
   process: ManagedProcess;
   configFile: string;
+  /** Stops the process and removes its files (unless they live in a directory its caller owns). */
+  stop(): Promise<void>;
 }
 
 export async function startPrometheus(
   binary: string,
   addresses: Omit<LocalAddresses, 'prometheus'>,
-  port?: number,
+  options: { port?: number; dir?: string } = {},
 ): Promise<RunningPrometheus> {
-  const listenPort = port ?? (await freePort());
+  const listenPort = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
-  const dir = await mkdtemp(join(tmpdir(), 'prometheus-'));
-  const configFile = join(dir, 'prometheus.yml');
+  const dir = await workDir('prometheus', options.dir);
+  const configFile = join(dir.path, 'prometheus.yml');
   const source = await readFile(repoPath('prometheus/prometheus.yml'), 'utf8');
   await writeFile(
     configFile,
@@ -126,12 +128,21 @@ export async function startPrometheus(
   );
   const process = new ManagedProcess('prometheus', binary, [
     `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--storage.tsdb.path=${join(dir.path, 'data')}`,
     `--web.listen-address=127.0.0.1:${listenPort}`,
     `--web.external-url=${url}`,
     '--web.enable-remote-write-receiver',
     '--storage.tsdb.retention.time=1d',
   ]);
-  await process.waitReady(`${url}/-/ready`);
-  return { url, client: new PrometheusClient(url), process, configFile };
+  const stop = async () => {
+    await process.stop();
+    await dir.remove();
+  };
+  try {
+    await process.waitReady(`${url}/-/ready`);
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
+  return { url, client: new PrometheusClient(url), process, configFile, stop };
 }

@@ -8,6 +8,7 @@ import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess } from './process.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
 import { pinnedTool } from './tools.ts';
+import { workDir } from './workdir.ts';
 
 const WEBAPP_SERVER = repoPath('services/webapp/src/server.ts');
 const GENERATOR_CLI = repoPath('services/request-generator/src/cli.ts');
@@ -18,8 +19,12 @@ export interface StackOptions {
   /** Generator flags for traffic from the start; false for none (default: the steady scenario). */
   generator?: string[] | false;
   webappEnv?: Record<string, string>;
-  /** Where alert emails link the dashboard (default: compose's Grafana). */
+  /** Where alert emails link Grafana (default: compose's); '' for a stack without Grafana. */
   grafanaUrl?: string;
+  /** Fixed ports (default: free ones the kernel picks). */
+  ports?: { prometheus?: number; alertmanager?: number; maildev?: number; webapps?: number[] };
+  /** Keep the data directory (Prometheus' TSDB, mails, checkpoints) when the stack stops. */
+  keepData?: boolean;
 }
 
 export class Webapp {
@@ -38,17 +43,26 @@ export class Webapp {
     this.#launcher = launcher;
   }
 
-  /** A started webapp on a free port, with a checkpoint file in a fresh temp dir of its own. */
+  /** A started webapp on a free port, with a checkpoint file in a temp dir that stop() removes. */
   static async launch(env: Record<string, string> = {}, launcher: string[] = []): Promise<Webapp> {
-    const dir = await mkdtemp(join(tmpdir(), 'webapp-'));
+    const dir = await workDir('webapp');
     const webapp = new Webapp(
       'webapp',
       await freePort(),
-      { COUNTER_CHECKPOINT_PATH: join(dir, 'counter.json'), ...env },
+      { COUNTER_CHECKPOINT_PATH: join(dir.path, 'counter.json'), ...env },
       launcher,
     );
+    webapp.#removeFiles = dir.remove;
     await webapp.start();
     return webapp;
+  }
+
+  #removeFiles: () => Promise<void> = async () => {};
+
+  /** Stops the process (SIGTERM, then SIGKILL after `graceMs`) and removes the files it launched with. */
+  async stop(graceMs?: number): Promise<void> {
+    await this.process?.stop(graceMs);
+    await this.#removeFiles();
   }
 
   get url(): string {
@@ -79,14 +93,15 @@ export class Webapp {
 
 export class Generator {
   readonly process: ManagedProcess;
-  constructor(target: string, args: readonly string[]) {
+  /** `json`: progress and summary as JSON lines (for tests), else the lines a person reads. */
+  constructor(target: string, args: readonly string[], { json = true } = {}) {
     this.process = new ManagedProcess('generator', process.execPath, [
       GENERATOR_CLI,
       '--target',
       target,
       '--report-every',
       '10',
-      '--json',
+      ...(json ? ['--json'] : []),
       ...args,
     ]);
   }
@@ -115,7 +130,9 @@ export class Stack {
   readonly prometheus: RunningPrometheus;
   readonly alertmanager: RunningAlertmanager;
   readonly generators: Generator[] = [];
-  readonly #dataDir: string;
+  /** Everything the stack writes lives here: TSDB, Alertmanager config and data, mails, checkpoints. */
+  readonly dataDir: string;
+  readonly #keepData: boolean;
 
   private constructor(
     webapps: Webapp[],
@@ -123,12 +140,14 @@ export class Stack {
     prometheus: RunningPrometheus,
     alertmanager: RunningAlertmanager,
     dataDir: string,
+    keepData: boolean,
   ) {
     this.webapps = webapps;
     this.maildev = maildev;
     this.prometheus = prometheus;
     this.alertmanager = alertmanager;
-    this.#dataDir = dataDir;
+    this.dataDir = dataDir;
+    this.#keepData = keepData;
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
@@ -140,47 +159,55 @@ export class Stack {
       );
     }
     const dataDir = await mkdtemp(join(tmpdir(), 'fos-stack-'));
+    const ports = options.ports ?? {};
     const started: Array<{ stop(): Promise<void> }> = [];
     try {
-      const maildev = await Maildev.create();
+      const maildev = await Maildev.create({ webPort: ports.maildev, dir: dataDir });
       await maildev.start();
       started.push(maildev);
 
       const webapps = await Promise.all(
         Array.from({ length: options.webapps ?? 1 }, async (_, i) => {
-          const webapp = new Webapp(`webapp-${i + 1}`, await freePort(), {
+          const webapp = new Webapp(`webapp-${i + 1}`, ports.webapps?.[i] ?? (await freePort()), {
             COUNTER_CHECKPOINT_PATH: join(dataDir, `counter-${i + 1}.json`),
             ...options.webappEnv,
           });
           await webapp.start();
-          started.push({ stop: async () => webapp.process?.stop() });
+          started.push(webapp);
           return webapp;
         }),
       );
 
-      const alertmanager = await startAlertmanager(alertmanagerBinary, maildev.smtpPort, {
-        GRAFANA_URL: options.grafanaUrl ?? 'http://127.0.0.1:3000',
-      });
-      started.push(alertmanager.process);
-      const prometheus = await startPrometheus(prometheusBinary, {
-        webappTargets: webapps.map((w) => w.target),
-        alertmanager: new URL(alertmanager.url).host,
-      });
-      started.push(prometheus.process);
+      const alertmanager = await startAlertmanager(
+        alertmanagerBinary,
+        maildev.smtpPort,
+        { GRAFANA_URL: options.grafanaUrl ?? 'http://127.0.0.1:3000' },
+        { port: ports.alertmanager, dir: dataDir },
+      );
+      started.push(alertmanager);
+      const prometheus = await startPrometheus(
+        prometheusBinary,
+        { webappTargets: webapps.map((w) => w.target), alertmanager: new URL(alertmanager.url).host },
+        { port: ports.prometheus, dir: dataDir },
+      );
+      started.push(prometheus);
 
-      const stack = new Stack(webapps, maildev, prometheus, alertmanager, dataDir);
+      const stack = new Stack(webapps, maildev, prometheus, alertmanager, dataDir, options.keepData ?? false);
       if (options.generator !== false) stack.startGenerator(options.generator ?? []);
       return stack;
     } catch (error) {
       for (const part of started.reverse()) await part.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
       throw error;
     }
   }
 
   /** A generator process against the first webapp (flags as on the command line). */
-  startGenerator(args: readonly string[], target = this.webapps[0]?.url ?? ''): Generator {
-    const generator = new Generator(target, args);
+  startGenerator(
+    args: readonly string[],
+    { target = this.webapps[0]?.url ?? '', json = true } = {},
+  ): Generator {
+    const generator = new Generator(target, args, { json });
     this.generators.push(generator);
     return generator;
   }
@@ -197,13 +224,13 @@ export class Stack {
     ].join('');
   }
 
-  /** Stops every process it started, whatever state each is in. */
+  /** Stops every process it started, whatever state each is in, and removes its data unless kept. */
   async stop(): Promise<void> {
     await Promise.all(this.generators.map((g) => g.process.stop(15_000)));
-    await Promise.all(this.webapps.map((w) => w.process?.stop()));
-    await this.prometheus.process.stop();
-    await this.alertmanager.process.stop();
+    await Promise.all(this.webapps.map((w) => w.stop()));
+    await this.prometheus.stop();
+    await this.alertmanager.stop();
     await this.maildev.stop();
-    await rm(this.#dataDir, { recursive: true, force: true });
+    if (!this.#keepData) await rm(this.dataDir, { recursive: true, force: true });
   }
 }

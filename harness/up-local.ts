@@ -1,38 +1,126 @@
-// `make up-local`: the stack without Docker, on 127.0.0.1, until Ctrl-C.
-import { Stack } from './stack.ts';
+// `make up-local`: the stack without Docker, on 127.0.0.1 at the Compose ports, until Ctrl-C or
+// `quit`. Commands on stdin stop and start the webapp; the generator's progress lines show here.
+import { createInterface } from 'node:readline';
+import { Stack, type Webapp } from './stack.ts';
+import {
+  COMMANDS_HELP,
+  type Command,
+  parseCommand,
+  portsInUse,
+  type UpLocalSettings,
+  upLocalSettings,
+} from './up-local-settings.ts';
 import { pinnedVersion } from './versions.ts';
 import { alertmanagerHasWebUi, prometheusHasWebUi } from './web-ui.ts';
 
-const stack = await Stack.start({ webapps: 1 }).catch((error: unknown) => {
-  process.stderr.write(`up-local: ${(error as Error).message}\n`);
-  process.exit(1);
-});
-const [webapp] = stack.webapps;
+const say = (text: string): void => {
+  process.stdout.write(text);
+};
+const fail = (message: string): never => {
+  process.stderr.write(`up-local: ${message}\n`);
+  process.exit(2);
+};
+
+function readSettings(): UpLocalSettings {
+  try {
+    return upLocalSettings(process.env);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}
+const settings = readSettings();
+const busy = await portsInUse(settings);
+if (busy.length > 0) fail(busy.join('\nup-local: '));
+
+const { ports } = settings;
+const stack = await Stack.start({
+  webapps: 1,
+  generator: false,
+  grafanaUrl: settings.grafanaUrl,
+  keepData: settings.keepData,
+  ports: {
+    prometheus: ports.prometheus,
+    alertmanager: ports.alertmanager,
+    maildev: ports.maildev,
+    webapps: [ports.webapp],
+  },
+}).catch((error: unknown) => fail((error as Error).message));
+const webapp = stack.webapps[0] as Webapp;
+
+const generator = stack.startGenerator([], { json: false });
+generator.process.onLine((line) => say(`generator | ${line}\n`));
+
 const prometheusUi = await prometheusHasWebUi(stack.prometheus.url);
 const alertmanagerUi = await alertmanagerHasWebUi(stack.alertmanager.url);
 const apiOnly = (hasUi: boolean) => (hasUi ? '' : '  (API only: built from its Go module, no web UI)');
-process.stdout.write(`
-  The stack runs on 127.0.0.1 (Ctrl-C stops everything):
+say(`
+  The stack runs on 127.0.0.1 (Ctrl-C or quit stops everything):
     Prometheus    ${stack.prometheus.url}${apiOnly(prometheusUi)}
     Alertmanager  ${stack.alertmanager.url}${apiOnly(alertmanagerUi)}
     Alert emails  ${stack.maildev.url}  (maildev)
-    webapp        ${webapp?.url}  (docs at /docs, metrics at /metrics)
+    webapp        ${webapp.url}  (docs at /docs, metrics at /metrics)
+    data          ${stack.dataDir}  (${settings.keepData ? 'kept on stop: KEEP_DATA=1' : 'removed on stop; KEEP_DATA=1 keeps it'})
 `);
 if (!prometheusUi || !alertmanagerUi) {
-  process.stdout.write(`  The web UIs need the official release binaries (Prometheus ${pinnedVersion('prometheus')}, Alertmanager ${pinnedVersion('alertmanager')}):
+  say(`  The web UIs need the official release binaries (Prometheus ${pinnedVersion('prometheus')}, Alertmanager ${pinnedVersion('alertmanager')}):
     PROMETHEUS=/path/to/prometheus ALERTMANAGER=/path/to/alertmanager make up-local
   or the images, with make up.
 `);
 }
-process.stdout.write(`  Grafana is not started here: run it with Docker (make up), or point a local Grafana at Prometheus.
-  The generator sends the steady scenario; stop the webapp (kill ${webapp?.process?.child.pid}) to see InstanceDown arrive.
-`);
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping...\n');
-    stack.stop().then(() => process.exit(0));
-  });
+say(`  Grafana is not started here (make up runs it). ${
+  settings.grafanaUrl
+    ? `Alert emails link Grafana at ${settings.grafanaUrl}.`
+    : 'Alert emails carry the runbook steps and leave out Grafana links; GRAFANA_URL=<url> adds them.'
 }
+  The generator sends the steady scenario (5 req/s); its progress lines follow.
+${COMMANDS_HELP}
+`);
+
+async function run(command: Command, stack: Stack): Promise<void> {
+  switch (command) {
+    case 'kill':
+      if (!webapp.process?.running) return say('webapp is not running; start starts it\n');
+      webapp.process.signal('SIGKILL');
+      return say(`webapp killed (SIGKILL): InstanceDown should reach ${stack.maildev.url} within ~25 s\n`);
+    case 'stop':
+      if (!webapp.process?.running) return say('webapp is not running; start starts it\n');
+      await webapp.process.stop();
+      return say('webapp stopped (SIGTERM)\n');
+    case 'start':
+      if (webapp.process?.running) return say(`webapp already runs at ${webapp.url}\n`);
+      await webapp.start();
+      return say(`webapp started again at ${webapp.url}: the resolved email follows within ~1 min\n`);
+    case 'status':
+      return say(
+        `  webapp ${webapp.process?.running ? 'running' : 'stopped'}, generator ${generator.process.running ? 'running' : 'stopped'}, data in ${stack.dataDir}\n`,
+      );
+    case 'help':
+      return say(COMMANDS_HELP);
+    case 'quit':
+      return shutdown();
+  }
+}
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('\nstopping...\n');
+  await stack.stop();
+  say(settings.keepData ? `data kept in ${stack.dataDir}\n` : 'stopped; data removed\n');
+  process.exit(0);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown());
+
+// One command at a time: a restart finishes before the next line is read.
+let queue = Promise.resolve();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  queue = queue.then(async () => {
+    try {
+      const command = parseCommand(line);
+      if (command) await run(command, stack);
+    } catch (error) {
+      say(`${(error as Error).message}\n`);
+    }
+  });
+});

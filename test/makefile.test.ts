@@ -1,5 +1,5 @@
 // The Makefile targets a newcomer types first, run in a scratch copy of the repository's Makefile.
-import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,5 +42,26 @@ describe('Makefile', () => {
       .split('\n')
       .find((line) => line.includes('services/webapp/src/server.ts'));
     expect(serverLine).toMatch(/\bHOST=127\.0\.0\.1\b/);
+  });
+  it('make scenario names what it needs: a scenario, and a webapp to send it to', async () => {
+    const missing = await make('-o', 'install', 'scenario');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('make scenario needs SCENARIO=steady, spike, errors or latency');
+
+    const unknown = await make('-o', 'install', 'scenario', 'SCENARIO=smoke');
+    expect(unknown.stderr).toContain("SCENARIO must be steady, spike, errors or latency, got 'smoke'");
+
+    const nobody = await make('-o', 'install', 'scenario', 'SCENARIO=spike', 'TARGET=http://127.0.0.1:1');
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toContain(
+      'no webapp answers at http://127.0.0.1:1: start the stack (make up or make up-local), or set TARGET',
+    );
+  });
+
+  it('make scenario targets the first port of WEBAPP_PORTS from .env, 8080 without one', async () => {
+    const dryRun = () => make('-n', '-o', 'install', 'scenario', 'SCENARIO=spike');
+    expect((await dryRun()).stdout).toContain('--target "http://127.0.0.1:8080" --scenario "spike"');
+    await writeFile(join(dir, '.env'), 'WEBAPP_PORTS=9180-9189\n');
+    expect((await dryRun()).stdout).toContain('--target "http://127.0.0.1:9180"');
   });
 });

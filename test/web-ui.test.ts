@@ -25,8 +25,8 @@ describe.skipIf(!prometheusBinary || !alertmanagerBinary)('web UI probes', () =>
   }, 45_000);
 
   afterAll(async () => {
-    await prometheus?.process.stop();
-    await alertmanager?.process.stop();
+    await prometheus?.stop();
+    await alertmanager?.stop();
   });
 
   it('tell a Prometheus built from its Go module (no UI) from a release binary', async () => {

@@ -1,0 +1,22 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where a started process keeps its files: `parent/name` when its owner gives a parent (the owner
+ * removes that), else a temp dir of its own, removed by `remove()`. Nothing is left behind either way.
+ */
+export interface WorkDir {
+  path: string;
+  remove(): Promise<void>;
+}
+
+export async function workDir(name: string, parent?: string): Promise<WorkDir> {
+  if (parent) {
+    const path = join(parent, name);
+    await mkdir(path, { recursive: true });
+    return { path, remove: async () => {} };
+  }
+  const path = await mkdtemp(join(tmpdir(), `${name}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, upLocalSettings } from '../harness/up-local-settings.ts';
+
+describe('up-local settings', () => {
+  it('defaults to the Compose ports of .env.example, so the README URLs hold for both stacks', () => {
+    expect(upLocalSettings({})).toEqual({
+      ports: { prometheus: 9090, alertmanager: 9093, maildev: 1080, webapp: 8080 },
+      keepData: false,
+      grafanaUrl: '',
+    });
+  });
+
+  it('takes each from the environment', () => {
+    const settings = upLocalSettings({
+      PROMETHEUS_PORT: '19090',
+      ALERTMANAGER_PORT: '19093',
+      MAILDEV_PORT: '11080',
+      WEBAPP_PORTS: '18080',
+      KEEP_DATA: '1',
+      GRAFANA_URL: 'http://grafana.internal:3000',
+    });
+    expect(settings).toEqual({
+      ports: { prometheus: 19090, alertmanager: 19093, maildev: 11080, webapp: 18080 },
+      keepData: true,
+      grafanaUrl: 'http://grafana.internal:3000',
+    });
+  });
+
+  it.each([
+    [{ PROMETHEUS_PORT: 'ninety' }, "PROMETHEUS_PORT must be a port number (1-65535), got 'ninety'"],
+    [{ MAILDEV_PORT: '70000' }, "MAILDEV_PORT must be a port number (1-65535), got '70000'"],
+    [
+      { WEBAPP_PORTS: 'x-y' },
+      "WEBAPP_PORTS must be a port number (1-65535) or a range like 8080-8089, got 'x-y'",
+    ],
+    [{ KEEP_DATA: 'yes' }, "KEEP_DATA must be 1 or 0, got 'yes'"],
+  ])('refuses %o with one line naming it', (env, message) => {
+    expect(() => upLocalSettings(env)).toThrow(message);
+  });
+
+  it('reads commands, and names the ones it knows when given another', () => {
+    expect(parseCommand(' KILL ')).toBe('kill');
+    expect(parseCommand('exit')).toBe('quit');
+    expect(parseCommand('')).toBeUndefined();
+    expect(() => parseCommand('reboot')).toThrow(
+      "unknown command 'reboot'; one of kill, stop, start, status, help, quit",
+    );
+  });
+});
