@@ -13,7 +13,8 @@ OUT_DIR="${OUT_DIR:-/tmp/alertmanager}"
 : "${SMTP_AUTH_PASSWORD_FILE:=/run/secrets/smtp_password}"
 : "${SMTP_REQUIRE_TLS:=false}"
 : "${ALERT_EMAIL_TO:=oncall@example.com}"
-: "${GRAFANA_URL:=http://127.0.0.1:3000}"
+# Empty (set, but to nothing) where no Grafana runs: the emails then leave out links into it.
+: "${GRAFANA_URL=http://127.0.0.1:3000}"
 TEMPLATES_DIR="$OUT_DIR/templates"
 
 fail() { echo "render-config: $*" >&2; exit 2; }

@@ -9,6 +9,7 @@ import {
   expectInstanceDownEmail,
   expectResolvedEmail,
   expectWebappTargetsUp,
+  firingTimes,
 } from '../test/support/acceptance.ts';
 import { parseExposition, sumSamples } from '../test/support/prom-text.ts';
 import { reportFigure } from './report.ts';
@@ -54,6 +55,16 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       const toEmail = Date.parse(down.time) - killedAt;
       reportFigure(`InstanceDown: SIGKILL to email ${seconds(toEmail)} s (target <= 30 s)`);
       expect(toEmail).toBeLessThanOrEqual(30_000);
+      // Nothing listens on the port of a killed process: Prometheus' dial is refused.
+      expect(down.text).toMatch(/^ {2}scrape error: +connection refused; /m);
+      // "began" is when the condition began (the first failed scrape), the alert fires `for: 10s` later.
+      const { began, fired } = firingTimes(down);
+      reportFigure(
+        `InstanceDown: SIGKILL to condition ${seconds(began - killedAt)} s, condition to alert ${seconds(fired - began)} s`,
+      );
+      expect(began).toBeGreaterThanOrEqual(killedAt - 1000);
+      expect(began - killedAt).toBeLessThanOrEqual(11_000);
+      expect(fired - began).toBeGreaterThanOrEqual(10_000);
 
       const restartedAt = Date.now();
       await victim.start();
@@ -110,7 +121,7 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
 
   it('still delivers an alert email when the mail catcher was down while it fired', async () => {
     await withStack({ generator: false }, async (stack) => {
-      await stack.maildev.stop();
+      await stack.maildev.pause();
       stack.webapps[0]?.process?.signal('SIGKILL');
       // Wait until Alertmanager has tried to send and failed.
       await waitFor(

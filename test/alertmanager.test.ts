@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,16 +13,22 @@ import { Maildev } from '../harness/maildev.ts';
 import { pinnedTool } from '../harness/tools.ts';
 import { alertRules } from './support/repo.ts';
 
+/** A fresh directory under this file's scratch space, removed after the file's tests. */
+const scratch = await mkdtemp(join(tmpdir(), 'alertmanager-test-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+const scratchDir = () => mkdtemp(join(scratch, 'render-'));
+
 const amtool = pinnedTool('amtool');
 const alertmanagerBinary = pinnedTool('alertmanager');
 
-const RUNBOOK =
-  'https://github.com/fastify-observability-stack/fastify-observability-stack/blob/main/docs/runbooks.md';
-const DASHBOARD = 'http://127.0.0.1:3000/d/fos-webapp/webapp-overview';
+const GRAFANA = 'http://127.0.0.1:3000';
+const DASHBOARD = `${GRAFANA}/d/fos-webapp/webapp-overview`;
+const runbookUrl = (alert: string) =>
+  alertRules().find((r) => r.alert === alert)?.annotations?.runbook_url ?? '';
 
 describe.skipIf(!amtool)('Alertmanager configuration', () => {
   it('renders with the defaults and passes amtool check-config', async () => {
-    const { dir, code } = await renderAlertmanagerConfig({});
+    const { dir, code } = await renderAlertmanagerConfig({}, await scratchDir());
     expect(code).toBe(0);
     const result = await run(amtool as string, ['check-config', join(dir, 'alertmanager.yml')]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -28,12 +36,15 @@ describe.skipIf(!amtool)('Alertmanager configuration', () => {
   });
 
   it('takes real SMTP settings from the environment', async () => {
-    const { dir, code } = await renderAlertmanagerConfig({
-      SMTP_SMARTHOST: 'smtp.example.com:587',
-      SMTP_AUTH_USERNAME: 'alerts@example.com',
-      SMTP_REQUIRE_TLS: 'true',
-      ALERT_EMAIL_TO: 'team@example.com',
-    });
+    const { dir, code } = await renderAlertmanagerConfig(
+      {
+        SMTP_SMARTHOST: 'smtp.example.com:587',
+        SMTP_AUTH_USERNAME: 'alerts@example.com',
+        SMTP_REQUIRE_TLS: 'true',
+        ALERT_EMAIL_TO: 'team@example.com',
+      },
+      await scratchDir(),
+    );
     expect(code).toBe(0);
     const result = await run(amtool as string, ['check-config', join(dir, 'alertmanager.yml')]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -51,7 +62,7 @@ describe.skipIf(!amtool)('Alertmanager configuration', () => {
     [{ SMTP_SMARTHOST: 'no-port' }, /SMTP_SMARTHOST must be host:port/],
     [{ ALERT_EMAIL_TO: "o'brien@example.com" }, /ALERT_EMAIL_TO must not contain/],
   ])('refuses a bad setting %o naming it', async (env, message) => {
-    const { code, stderr } = await renderAlertmanagerConfig(env);
+    const { code, stderr } = await renderAlertmanagerConfig(env, await scratchDir());
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
@@ -61,7 +72,7 @@ describe.skipIf(!amtool)('Alertmanager configuration', () => {
     [['alertname=HighLatencyP95', 'severity=warning', 'job=webapp'], 'email'],
     [['alertname=Watchdog', 'severity=none'], 'heartbeat'],
   ])('routes %j to %s', async (labels, receiver) => {
-    const { dir } = await renderAlertmanagerConfig({});
+    const { dir } = await renderAlertmanagerConfig({}, await scratchDir());
     const result = await run(amtool as string, [
       'config',
       'routes',
@@ -73,20 +84,50 @@ describe.skipIf(!amtool)('Alertmanager configuration', () => {
   });
 });
 
-/** The alert as Prometheus would send it, with annotations from alerts.yml filled in by hand. */
-function instanceDown(instance: string, extra: Partial<{ endsAt: string; startsAt: string }> = {}) {
-  const rule = alertRules().find((r) => r.alert === 'InstanceDown');
+/** "2006-01-02 15:04:05 UTC", as the emails print times. */
+const printed = (date: Date) => `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 19)} UTC`;
+
+/**
+ * An InstanceDown alert as Prometheus sends it: the condition began at `began` (the `since`
+ * annotation), the alert fired 10 s later (`startsAt`, its `for:`), annotations as alerts.yml
+ * renders them.
+ */
+function instanceDown(instance: string, began: Date, endsAt?: Date) {
   return {
     labels: { alertname: 'InstanceDown', severity: 'critical', job: 'webapp', instance },
     annotations: {
       summary: `Webapp instance ${instance} is down`,
+      resolved_summary: `Webapp instance ${instance} is up again`,
       description: `Prometheus could not scrape the webapp at ${instance} for more than 10 seconds.`,
-      runbook_url: rule?.annotations?.runbook_url ?? '',
+      scrape_error:
+        "connection refused; every target's last error: http://127.0.0.1:9090/api/v1/targets?scrapePool=webapp&state=active",
+      since: began.toISOString().replace(/\.\d+Z$/, 'Z'),
+      runbook_url: runbookUrl('InstanceDown'),
     },
+    startsAt: new Date(began.getTime() + 10_000).toISOString(),
+    ...(endsAt ? { endsAt: endsAt.toISOString() } : {}),
     generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=up',
-    ...extra,
   };
 }
+
+/** A job-level alert: no instance label. */
+function highRequestVolume(began: Date) {
+  return {
+    labels: { alertname: 'HighRequestVolume', severity: 'warning', job: 'webapp' },
+    annotations: {
+      summary: 'High request volume on webapp: 40.0 req/s',
+      resolved_summary: 'Request volume on webapp is back under 20 req/s',
+      description: 'The webapp receives 40.0 requests per second over the last 30 seconds.',
+      since: began.toISOString().replace(/\.\d+Z$/, 'Z'),
+      runbook_url: runbookUrl('HighRequestVolume'),
+    },
+    startsAt: new Date(began.getTime() + 10_000).toISOString(),
+    generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=job%3Ahttp_requests%3Arate30s',
+  };
+}
+
+/** A whole second, `secondsAgo` before now. */
+const secondsAgo = (seconds: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - seconds * 1000);
 
 describe.skipIf(!alertmanagerBinary)(
   'Alertmanager with the repository config, mailing a real SMTP server',
@@ -101,13 +142,14 @@ describe.skipIf(!alertmanagerBinary)(
     }, 45_000);
 
     afterAll(async () => {
-      await alertmanager?.process.stop();
+      await alertmanager?.stop();
       await mail?.stop();
     });
 
-    it('sends a readable firing email, then a resolved one', async () => {
-      const startsAt = new Date(Date.now() - 20_000);
-      await postAlerts(alertmanager.url, [instanceDown('a:3000', { startsAt: startsAt.toISOString() })]);
+    it('sends a firing email with when the condition began, the scrape error and the first steps', async () => {
+      // Long enough ago that the resolution below (95 s after it began) is in the past.
+      const began = secondsAgo(100);
+      await postAlerts(alertmanager.url, [instanceDown('a:3000', began)]);
       const firing = await mail.waitForEmail(
         'the firing email',
         (m) => m.subject.startsWith('[FIRING'),
@@ -118,40 +160,81 @@ describe.skipIf(!alertmanagerBinary)(
         '[FIRING:1] InstanceDown (critical) on webapp: Webapp instance a:3000 is down',
       );
       expect(firing.to).toContain('oncall@example.com');
-      const started = `${startsAt.toISOString().slice(0, 10)} ${startsAt.toISOString().slice(11, 19)} UTC`;
-      for (const body of [firing.text, firing.html]) {
-        expect(body).toContain('Webapp instance a:3000 is down');
-        expect(body).toContain('Prometheus could not scrape the webapp at a:3000 for more than 10 seconds.');
-        expect(body).toContain('critical');
-        expect(body).toContain('a:3000');
-        expect(body).toContain(started);
-        expect(body).toContain(`${RUNBOOK}#instancedown`);
-        expect(body).toContain(DASHBOARD);
-      }
+      const fired = printed(new Date(began.getTime() + 10_000));
+      expect(firing.text).toContain('FIRING: Webapp instance a:3000 is down\n');
       expect(firing.text).toMatch(/^ {2}severity: +critical$/m);
       expect(firing.text).toMatch(/^ {2}instance: +a:3000$/m);
-      expect(firing.html).toContain(`href="${RUNBOOK}#instancedown"`);
-      expect(firing.html).toContain(`href="${DASHBOARD}"`);
-      expect(firing.html).not.toMatch(/<no value>|\$\{/);
-      expect(firing.text).not.toMatch(/<no value>|\$\{/);
+      expect(firing.text).toMatch(
+        new RegExp(`^ {2}began: +${printed(began)} \\(1m 4\\ds ago; alert fired ${fired}\\)$`, 'm'),
+      );
+      expect(firing.text).toMatch(
+        /^ {2}scrape error: +connection refused; every target's last error: http:\/\/127\.0\.0\.1:9090\/api\/v1\/targets\?scrapePool=webapp&state=active$/m,
+      );
+      expect(firing.text).toMatch(
+        /^ {2}description: +Prometheus could not scrape the webapp at a:3000 for more than 10 seconds\.$/m,
+      );
+      // The runbook's first steps, inline (from docs/runbooks.md through runbooks.tmpl).
+      expect(firing.text).toMatch(
+        /^ {2}first steps:\n {4}Confirm: Prometheus → Status → Targets .+\n {4}Act: restart it .+$/m,
+      );
+      expect(firing.text).toMatch(
+        new RegExp(`^ {2}runbook: +${escapeRegExp(GRAFANA + runbookUrl('InstanceDown'))}$`, 'm'),
+      );
+      expect(firing.text).toMatch(new RegExp(`^ {2}dashboard: +${escapeRegExp(DASHBOARD)}$`, 'm'));
 
-      await postAlerts(alertmanager.url, [
-        instanceDown('a:3000', { startsAt: startsAt.toISOString(), endsAt: new Date().toISOString() }),
-      ]);
+      expect(firing.html).toContain('Webapp instance a:3000 is down');
+      expect(firing.html).toContain(printed(began));
+      expect(firing.html).toContain('connection refused');
+      expect(firing.html).toMatch(/white-space:pre-line">\s*Confirm: Prometheus → Status → Targets/);
+      expect(firing.html).toContain(
+        `href="${(GRAFANA + runbookUrl('InstanceDown')).replaceAll('&', '&amp;')}"`,
+      );
+      expect(firing.html).toContain(`href="${DASHBOARD}"`);
+      for (const body of [firing.text, firing.html]) expect(body).not.toMatch(/<no value>|\$\{|\(none\)/);
+
+      const resolvedAt = new Date(began.getTime() + 95_000);
+      await postAlerts(alertmanager.url, [instanceDown('a:3000', began, resolvedAt)]);
       const resolved = await mail.waitForEmail(
         'the resolved email',
         (m) => m.subject.startsWith('[RESOLVED'),
         45_000,
       );
       expect(resolved.subject).toBe(
-        '[RESOLVED] InstanceDown (critical) on webapp: Webapp instance a:3000 is down',
+        '[RESOLVED] InstanceDown (critical) on webapp: Webapp instance a:3000 is up again',
       );
-      expect(resolved.text).toMatch(/^ {2}resolved: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m);
+      expect(resolved.text).toContain('RESOLVED: Webapp instance a:3000 is up again\n');
+      expect(resolved.text).toMatch(new RegExp(`^ {2}began: +${printed(began)}$`, 'm'));
+      // How long the condition lasted: from when it began, not from when the alert fired.
+      expect(resolved.text).toMatch(new RegExp(`^ {2}resolved: +${printed(resolvedAt)}, after 1m 35s$`, 'm'));
+      expect(resolved.text).toMatch(/^ {2}while firing: +Webapp instance a:3000 is down$/m);
+      // Nothing that reads as if it were still happening.
+      expect(resolved.text).not.toMatch(/description:|scrape error:|first steps:|^FIRING/m);
+      expect(resolved.html).toContain('Webapp instance a:3000 is up again');
+      expect(resolved.html).toContain('after 1m 35s');
+      expect(resolved.html).not.toContain('First steps');
     }, 70_000);
+
+    it('leaves the instance out of a job-level alert', async () => {
+      await postAlerts(alertmanager.url, [highRequestVolume(secondsAgo(20))]);
+      const firing = await mail.waitForEmail(
+        'the HighRequestVolume email',
+        (m) => m.subject.includes('HighRequestVolume'),
+        20_000,
+      );
+      expect(firing.subject).toBe(
+        '[FIRING:1] HighRequestVolume (warning) on webapp: High request volume on webapp: 40.0 req/s',
+      );
+      expect(firing.text).not.toMatch(/instance:/);
+      expect(firing.html).not.toMatch(/>Instance</);
+      expect(firing.text).toMatch(
+        /^ {4}Confirm: dashboard panels "Request rate" and "Request rate by route"/m,
+      );
+      expect(firing.text).not.toMatch(/scrape error:/);
+    });
 
     it('inhibits an instance’s other alerts while it is down, and a warning under its critical', async () => {
       await postAlerts(alertmanager.url, [
-        instanceDown('b:3000'),
+        instanceDown('b:3000', secondsAgo(20)),
         { labels: { alertname: 'HighCPU', severity: 'warning', job: 'webapp', instance: 'b:3000' } },
         { labels: { alertname: 'HighCPU', severity: 'warning', job: 'webapp', instance: 'c:3000' } },
         { labels: { alertname: 'HighLatencyP95', severity: 'warning', job: 'webapp' } },
@@ -178,3 +261,39 @@ describe.skipIf(!alertmanagerBinary)(
     });
   },
 );
+
+describe.skipIf(!alertmanagerBinary)(
+  'Alertmanager where no Grafana runs (GRAFANA_URL empty, as make up-local)',
+  () => {
+    it('leaves out the links into Grafana and says where the runbook is', async () => {
+      const mail = await Maildev.create();
+      await mail.start();
+      const alertmanager = await startAlertmanager(alertmanagerBinary as string, mail.smtpPort, {
+        GRAFANA_URL: '',
+      });
+      try {
+        await postAlerts(alertmanager.url, [instanceDown('a:3000', secondsAgo(20))]);
+        const firing = await mail.waitForEmail(
+          'the firing email',
+          (m) => m.subject.startsWith('[FIRING'),
+          20_000,
+        );
+        for (const body of [firing.text, firing.html]) {
+          expect(body).not.toContain('/d/fos-');
+          expect(body).not.toContain('127.0.0.1:3000');
+          expect(body).toContain('docs/runbooks.md, section InstanceDown');
+        }
+        expect(firing.text).toMatch(/^ {4}Confirm: Prometheus → Status → Targets/m);
+        expect(firing.html).not.toMatch(/>Dashboard</);
+      } finally {
+        await alertmanager.stop();
+        await mail.stop();
+      }
+    }, 45_000);
+  },
+);
+
+/** A string as a literal in a RegExp. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { RUNBOOKS_DASHBOARD_UID, runbookPath } from '../grafana/src/runbooks.ts';
 import { run } from '../harness/exec.ts';
 import { pinnedTool } from '../harness/tools.ts';
+import { committedDashboards } from './support/panels.ts';
 import { alertRules, durationSeconds, readYaml, recordingRules, repoPath } from './support/repo.ts';
 
 const promtool = pinnedTool('promtool');
@@ -53,27 +54,32 @@ describe('rule conventions', () => {
       expect(rule.record).toMatch(/^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z0-9_]+$/);
   });
 
-  it('gives every alert a CamelCase name, a severity and summary, description and runbook_url', () => {
+  it('gives every alert a CamelCase name, a severity, and the annotations the messages use', () => {
     for (const rule of alerts) {
       expect(rule.alert).toMatch(/^[A-Z][A-Za-z0-9]+$/);
       expect(rule.labels?.severity, rule.alert).toMatch(/^(critical|warning|none)$/);
-      for (const annotation of ['summary', 'description', 'runbook_url']) {
+      for (const annotation of ['summary', 'resolved_summary', 'description', 'runbook_url']) {
         expect(rule.annotations?.[annotation], `${rule.alert} ${annotation}`).toBeTruthy();
+      }
+      // A resolved message must not repeat the last firing value as if it were current.
+      expect(rule.annotations?.resolved_summary, rule.alert).not.toContain('$value');
+      // When the condition began: the alert's own ALERTS_FOR_STATE series (written for every `for:`).
+      if (rule.for) {
+        expect(rule.annotations?.since, `${rule.alert} since`).toContain(
+          `ALERTS_FOR_STATE{alertname="${rule.alert}"`,
+        );
       }
     }
   });
 
-  it('points every runbook_url at a section of docs/runbooks.md', () => {
-    const anchors = new Set(
-      readFileSync(repoPath('docs/runbooks.md'), 'utf8')
-        .split('\n')
-        .filter((line) => line.startsWith('## '))
-        .map((line) => line.slice(3).trim().toLowerCase().replace(/\s+/g, '-')),
-    );
+  it("points every runbook_url at its alert's panel in the generated runbooks dashboard", () => {
+    const dashboard = committedDashboards()['alert-runbooks.json'];
+    expect(dashboard?.uid).toBe(RUNBOOKS_DASHBOARD_UID);
     for (const rule of alerts) {
       const url = rule.annotations?.runbook_url ?? '';
-      expect(url, rule.alert).toMatch(/\/docs\/runbooks\.md#[a-z0-9-]+$/);
-      expect(anchors, rule.alert).toContain(url.split('#')[1]);
+      const panelId = Number(url.match(/^\/d\/fos-runbooks\/alert-runbooks\?viewPanel=(\d+)$/)?.[1]);
+      expect(url, rule.alert).toBe(runbookPath(panelId));
+      expect(dashboard?.panels.find((p) => p.id === panelId)?.title, url).toBe(rule.alert);
     }
   });
 

@@ -1,10 +1,26 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { k6Dashboard } from './k6-dashboard.ts';
+import { readRunbooks, runbooksTemplate } from './runbooks.ts';
+import { runbooksDashboard } from './runbooks-dashboard.ts';
 import { webappDashboard } from './webapp-dashboard.ts';
 
 /** Every generated dashboard, by the file name it is written to in grafana/dashboards/. */
 export function allDashboards(): Record<string, Dashboard> {
-  return { 'webapp-overview.json': webappDashboard(), 'k6-load-tests.json': k6Dashboard() };
+  return {
+    'webapp-overview.json': webappDashboard(),
+    'k6-load-tests.json': k6Dashboard(),
+    'alert-runbooks.json': runbooksDashboard(readRunbooks()),
+  };
+}
+
+/** Every generated file, by its path in the repository: the dashboards and the runbook email template. */
+export function generatedFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [file, dashboard] of Object.entries(allDashboards())) {
+    files[`grafana/dashboards/${file}`] = serialise(dashboard);
+  }
+  files['alertmanager/templates/runbooks.tmpl'] = runbooksTemplate(readRunbooks());
+  return files;
 }
 
 export function serialise(dashboard: Dashboard): string {

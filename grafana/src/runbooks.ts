@@ -1,0 +1,92 @@
+// docs/runbooks.md is the one source of the runbooks. From it come a Grafana dashboard (one text
+// panel per alert, so a runbook link works wherever Grafana does, offline too) and an Alertmanager
+// template with each alert's first steps, so an email helps even where no link opens.
+import { readFileSync } from 'node:fs';
+
+export const RUNBOOKS_DASHBOARD_UID = 'fos-runbooks';
+const RUNBOOKS_DASHBOARD_PATH = `/d/${RUNBOOKS_DASHBOARD_UID}/alert-runbooks`;
+
+export interface Runbook {
+  /** The alert name: the section's `## ` heading. */
+  alert: string;
+  /** The panel id in the runbooks dashboard: the section's position, from 1. */
+  panelId: number;
+  /** The section's Markdown, links to other sections rewritten to their panels. */
+  markdown: string;
+  /** Plain-text "Confirm: …" and "Act: …" paragraphs, for the email. */
+  firstSteps: string[];
+}
+
+/** Where an alert's runbook_url points: a path under GRAFANA_URL. */
+export function runbookPath(panelId: number): string {
+  return `${RUNBOOKS_DASHBOARD_PATH}?viewPanel=${panelId}`;
+}
+
+export function readRunbooks(file = new URL('../../docs/runbooks.md', import.meta.url)): Runbook[] {
+  return parseRunbooks(readFileSync(file, 'utf8'));
+}
+
+export function parseRunbooks(markdown: string): Runbook[] {
+  const sections = markdown.split(/^## /m).slice(1);
+  const ids = new Map(sections.map((section, i) => [anchor(headingOf(section)), i + 1]));
+  return sections.map((section, i) => {
+    const alert = headingOf(section);
+    const body = section.slice(section.indexOf('\n') + 1).trim();
+    if (body.includes('{{'))
+      throw new Error(`docs/runbooks.md, ${alert}: "{{" would break the email template`);
+    const withPanelLinks = body.replace(/\]\(#([a-z0-9-]+)\)/g, (_link, target: string) => {
+      const id = ids.get(target);
+      if (!id) throw new Error(`docs/runbooks.md, ${alert}: link to #${target}, which is no section`);
+      return `](${runbookPath(id)})`;
+    });
+    const firstSteps = body
+      .split(/\n\s*\n/)
+      .filter((paragraph) => /^\*\*(Confirm|Act):\*\*/.test(paragraph))
+      .map(plainText);
+    if (firstSteps.length === 0)
+      throw new Error(`docs/runbooks.md, ${alert}: no **Confirm:** or **Act:** paragraph`);
+    return { alert, panelId: i + 1, markdown: withPanelLinks, firstSteps };
+  });
+}
+
+function headingOf(section: string): string {
+  return section.slice(0, section.indexOf('\n')).trim();
+}
+
+/** GitHub's anchor of a heading. */
+function anchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
+}
+
+/** One line of plain text: no emphasis, links as their text, code spans kept. */
+function plainText(paragraph: string): string {
+  return paragraph
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    .replace(/(^|\W)\*(.+?)\*(?=\W|$)/g, '$1$2')
+    .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+}
+
+/**
+ * The Alertmanager template `fos.runbook.steps`: given an alert name, its first steps, one a line,
+ * each indented by four spaces (the text email's layout; the HTML email keeps the line breaks).
+ */
+export function runbooksTemplate(runbooks: Runbook[]): string {
+  // No trimming after `}}`: the first step keeps its indentation; `{{-` drops each branch's last newline.
+  const branches = runbooks
+    .map((runbook, i) => {
+      const open = i === 0 ? '{{ if' : '{{- else if';
+      return `${open} eq . "${runbook.alert}" }}${runbook.firstSteps.map((step) => `    ${step}`).join('\n')}\n`;
+    })
+    .join('');
+  return `{{/* Generated from docs/runbooks.md by grafana/src/generate.ts (make dashboards): edit the runbooks there. */}}
+
+{{ define "fos.runbook.steps" -}}
+${branches}{{- end }}
+{{- end }}
+`;
+}
