@@ -4,14 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasource, PROMETHEUS_DATASOURCE_UID } from '../grafana/src/common.ts';
-import { allDashboards, serialise } from '../grafana/src/dashboards.ts';
+import { generatedFiles } from '../grafana/src/dashboards.ts';
 import { K6_DASHBOARD_UID } from '../grafana/src/k6-dashboard.ts';
+import { RUNBOOKS_DASHBOARD_UID, readRunbooks } from '../grafana/src/runbooks.ts';
 import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
 import { buildApp } from '../services/webapp/src/app.ts';
 import { loadConfig } from '../services/webapp/src/config.ts';
+import {
+  alertThresholds,
+  checkDashboard,
+  DATASOURCE_VARIABLE,
+  type DashboardJson,
+  INSTANCE_NOTE,
+  RULES,
+} from './support/dashboard-check.ts';
 import { committedDashboards, metricNames, panelQueries, substituteVariables } from './support/panels.ts';
 import { parseExposition } from './support/prom-text.ts';
-import { readYaml, recordingRules, repoPath } from './support/repo.ts';
+import { alertRules, readYaml, recordingRules, repoPath } from './support/repo.ts';
 
 /** Every metric name a panel may use: what a real webapp exposes, what the rules record, and Prometheus' own. */
 async function knownMetricNames(): Promise<Set<string>> {
@@ -36,40 +45,34 @@ async function knownMetricNames(): Promise<Set<string>> {
 }
 
 describe('dashboards as code', () => {
-  it('the committed JSON is exactly what the TypeScript generates', () => {
-    const committed = committedDashboards();
-    const generated = allDashboards();
-    expect(Object.keys(committed).sort()).toEqual(Object.keys(generated).sort());
-    for (const [file, dashboard] of Object.entries(generated)) {
-      expect(
-        readFileSync(repoPath(`grafana/dashboards/${file}`), 'utf8'),
-        `${file}: run make dashboards`,
-      ).toBe(serialise(dashboard));
+  it('the committed files are exactly what the TypeScript generates (dashboards, runbooks template)', () => {
+    const generated = generatedFiles();
+    const committedJson = Object.keys(committedDashboards()).map((file) => `grafana/dashboards/${file}`);
+    expect(committedJson.sort()).toEqual(
+      Object.keys(generated)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    );
+    for (const [path, content] of Object.entries(generated)) {
+      expect(readFileSync(repoPath(path), 'utf8'), `${path}: run make dashboards`).toBe(content);
     }
   });
 
-  it('has fixed uids, a datasource variable, and every panel reads it', () => {
+  it('has fixed uids and a datasource variable on every dashboard', () => {
     const dashboards = Object.values(committedDashboards());
-    expect(dashboards.map((d) => d.uid).sort()).toEqual([K6_DASHBOARD_UID, WEBAPP_DASHBOARD_UID].sort());
+    expect(dashboards.map((d) => d.uid).sort()).toEqual(
+      [K6_DASHBOARD_UID, RUNBOOKS_DASHBOARD_UID, WEBAPP_DASHBOARD_UID].sort(),
+    );
     for (const dashboard of dashboards) {
       const json = dashboard as unknown as {
         templating: { list: { name: string; type: string; query?: string }[] };
-        panels: {
-          type: string;
-          title: string;
-          datasource?: { uid: string };
-          fieldConfig?: { defaults?: { unit?: string } };
-        }[];
       };
       expect(json.templating.list.find((v) => v.name === 'datasource')).toMatchObject({
         type: 'datasource',
         query: 'prometheus',
       });
-      for (const panel of json.panels.filter((p) => p.type !== 'row')) {
-        expect(panel.datasource?.uid, panel.title).toBe(datasource.uid);
-        expect(panel.fieldConfig?.defaults?.unit, `${panel.title} has a unit`).toBeTruthy();
-      }
     }
+    expect(datasource.uid).toBe(DATASOURCE_VARIABLE);
   });
 
   it('offers instance and route variables on the webapp dashboard', () => {
@@ -126,6 +129,169 @@ describe('dashboards as code', () => {
     const known = await knownMetricNames();
     expect(known.has(metricNames('rate(http_requests_duration_seconds_count[1m])')[0] as string)).toBe(false);
     expect(() => metricNames('sum(rate(x[1m])')).toThrow(/syntax error/);
+  });
+});
+
+describe('the dashboard check', () => {
+  const thresholds = alertThresholds(alertRules());
+  const dashboards = () => Object.values(committedDashboards()) as unknown as DashboardJson[];
+  const webapp = () => dashboards().find((d) => d.uid === WEBAPP_DASHBOARD_UID) as DashboardJson;
+  const panel = (dashboard: DashboardJson, title: string) => {
+    const found = dashboard.panels.find((p) => p.title === title && p.type !== 'row');
+    if (!found) throw new Error(`no panel "${title}"`);
+    return found;
+  };
+
+  it('reads the alert thresholds from alerts.yml', () => {
+    expect(thresholds).toEqual(
+      expect.arrayContaining([
+        { alert: 'HighRequestVolume', severity: 'warning', value: 20 },
+        { alert: 'HighLatencyP95', severity: 'warning', value: 0.25 },
+        { alert: 'HighLatencyP95', severity: 'critical', value: 0.5 },
+        { alert: 'HighErrorRatio', severity: 'critical', value: 0.05 },
+        { alert: 'HighCPU', severity: 'warning', value: 0.8 },
+        { alert: 'HighMemory', severity: 'warning', value: 400 * 1024 * 1024 },
+      ]),
+    );
+  });
+
+  it.each(Object.keys(RULES))('every committed dashboard keeps the rule: %s', (name) => {
+    const rule = RULES[name] as (typeof RULES)[string];
+    for (const dashboard of dashboards()) expect(rule(dashboard, thresholds), dashboard.uid).toEqual([]);
+  });
+
+  it('draws the HighMemory line on Memory, and the other alerts where the panels name them', () => {
+    const memory = panel(webapp(), 'Memory').fieldConfig?.defaults?.thresholds?.steps;
+    expect(memory).toEqual([
+      { value: null, color: 'green' },
+      { value: 400 * 1024 * 1024, color: 'orange' },
+    ]);
+    const mirrored = webapp()
+      .panels.filter((p) => p.links?.some((l) => l.title?.startsWith('Runbook: ')))
+      .map((p) => p.title);
+    expect(mirrored).toEqual(
+      expect.arrayContaining([
+        'Request rate',
+        'Error ratio',
+        'p95 latency, whole service (alert input)',
+        'CPU',
+        'Memory',
+      ]),
+    );
+  });
+
+  it('names in the runbooks only panels the webapp dashboard has', () => {
+    const titles = webapp().panels.map((p) => p.title);
+    const named = readRunbooks().flatMap((runbook) =>
+      [...runbook.markdown.matchAll(/panels? ((?:"[^"]+"(?:,| and| or)? ?)+)/g)].flatMap((m) =>
+        [...(m[1] as string).matchAll(/"([^"]+)"/g)].map((q) => q[1] as string),
+      ),
+    );
+    expect(named.length).toBeGreaterThan(5);
+    for (const title of named) expect(titles, title).toContain(title);
+  });
+
+  it('links each mirrored alert to its runbook panel', () => {
+    const runbooks = readRunbooks();
+    for (const p of webapp().panels) {
+      for (const link of p.links ?? []) {
+        const alert = link.title?.replace('Runbook: ', '');
+        const runbook = runbooks.find((r) => r.alert === alert);
+        expect(link.url, p.title).toBe(
+          `/d/${RUNBOOKS_DASHBOARD_UID}/alert-runbooks?viewPanel=${runbook?.panelId}`,
+        );
+      }
+    }
+  });
+
+  // Each rule must be able to fail: break a copy of the committed dashboard the way it forbids.
+  it.each<[string, (d: DashboardJson) => void, RegExp]>([
+    [
+      'a unit removed',
+      (d) => {
+        delete panel(d, 'CPU').fieldConfig?.defaults?.unit;
+      },
+      /"CPU" has no unit/,
+    ],
+    [
+      'a hard-coded datasource',
+      (d) => {
+        panel(d, 'CPU').datasource = { uid: 'prometheus' };
+      },
+      /"CPU" does not read/,
+    ],
+    [
+      "Grafana's default thresholds on a stat",
+      (d) => {
+        const defaults = panel(d, 'Instances up').fieldConfig?.defaults;
+        if (defaults)
+          defaults.thresholds = {
+            mode: 'absolute',
+            steps: [
+              { value: null, color: 'green' },
+              { value: 80, color: 'red' },
+            ],
+          };
+      },
+      /"Instances up" keeps Grafana's default thresholds/,
+    ],
+    [
+      'a stat without thresholds',
+      (d) => {
+        delete panel(d, 'Instances up').fieldConfig?.defaults?.thresholds;
+      },
+      /"Instances up" sets no absolute thresholds/,
+    ],
+    [
+      'a Memory line at 300 MiB',
+      (d) => {
+        const step = panel(d, 'Memory').fieldConfig?.defaults?.thresholds?.steps?.[1];
+        if (step) step.value = 300 * 1024 * 1024;
+      },
+      /"Memory" thresholds \[314572800 orange\], HighMemory fires at \[419430400 orange\]/,
+    ],
+    [
+      'a critical threshold coloured as a warning',
+      (d) => {
+        const step = panel(d, 'Error ratio').fieldConfig?.defaults?.thresholds?.steps?.[1];
+        if (step) step.color = 'orange';
+      },
+      /"Error ratio" thresholds \[0.05 orange\], HighErrorRatio fires at \[0.05 red\]/,
+    ],
+    [
+      'a dropped threshold line',
+      (d) => {
+        panel(d, 'CPU').links = [];
+      },
+      /"CPU" names HighCPU but does not mirror/,
+    ],
+    [
+      'a fixed rate window in a graph',
+      (d) => {
+        const target = panel(d, 'Average response time by route').targets?.[0];
+        if (target) target.expr = target.expr?.replaceAll('$__rate_interval', '1m');
+      },
+      /"Average response time by route" uses a fixed window/,
+    ],
+    [
+      'a job-level query without the note',
+      (d) => {
+        panel(d, 'Error ratio').description = 'Share of 5xx.';
+      },
+      new RegExp(`"Error ratio" has a query without \\$instance and does not say that ${INSTANCE_NOTE}`),
+    ],
+    [
+      'no alert annotations',
+      (d) => {
+        d.annotations = { list: [] };
+      },
+      /no annotation from ALERTS/,
+    ],
+  ])('fails on %s', (_, breakIt, violation) => {
+    const broken = structuredClone(webapp());
+    expect(checkDashboard(broken, thresholds)).toEqual([]);
+    breakIt(broken);
+    expect(checkDashboard(broken, thresholds).join('\n')).toMatch(violation);
   });
 });
 

@@ -9,8 +9,10 @@ import {
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
+  DashboardLinkBuilder,
   type DataSourceRef,
   DatasourceVariableBuilder,
   QueryVariableBuilder,
@@ -23,6 +25,7 @@ import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { readRunbooks, runbookPath } from './runbooks.ts';
 
 /** The provisioned Prometheus datasource's fixed uid (grafana/provisioning/datasources). */
 export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
@@ -43,6 +46,21 @@ export function baseDashboard(options: { title: string; uid: string; description
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser')
     .withVariable(datasourceVariable());
+}
+
+/** Firing alerts (not the Watchdog) as annotations on every time series: when each began and ended. */
+export function firingAlertsAnnotation(): AnnotationQueryBuilder {
+  return new AnnotationQueryBuilder()
+    .name('Firing alerts')
+    .datasource(datasource)
+    .enable(true)
+    .iconColor('red')
+    .expr('ALERTS{alertstate="firing", alertname!="Watchdog"}')
+    .step('15s')
+    .titleFormat('{{alertname}} ({{severity}})')
+    .textFormat('{{instance}}')
+    .tagKeys('alertname,severity,instance')
+    .useValueForTime(false);
 }
 
 export function datasourceVariable(): DatasourceVariableBuilder {
@@ -86,7 +104,42 @@ interface PanelOptions {
   height?: number;
 }
 
-export function timeseries(options: PanelOptions & { min?: number; max?: number; thresholds?: number[] }) {
+/** Colours by alert severity: a panel that mirrors an alert turns the alert's colour where it fires. */
+export const SEVERITY_COLOURS = { warning: 'orange', critical: 'red' } as const;
+
+/**
+ * The alert a panel mirrors and its thresholds, in the panel's unit. The dashboard check compares
+ * them with the alert's expression in prometheus/rules/alerts.yml.
+ */
+export interface Mirrors {
+  alert: string;
+  above: { value: number; severity: keyof typeof SEVERITY_COLOURS }[];
+}
+
+export interface ThresholdStep {
+  value: number | null;
+  color: string;
+}
+
+function thresholdSteps(mirrors: Mirrors): ThresholdStep[] {
+  return [
+    { value: null, color: 'green' },
+    ...mirrors.above.map(({ value, severity }) => ({ value, color: SEVERITY_COLOURS[severity] })),
+  ];
+}
+
+function thresholdsConfig(steps: ThresholdStep[]): ThresholdsConfigBuilder {
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+}
+
+/** A panel link to the runbook of the alert it mirrors (the link the dashboard check follows). */
+function runbookLink(alert: string): DashboardLinkBuilder {
+  const runbook = readRunbooks().find((r) => r.alert === alert);
+  if (!runbook) throw new Error(`no runbook in docs/runbooks.md for ${alert}`);
+  return new DashboardLinkBuilder(`Runbook: ${alert}`).url(runbookPath(runbook.panelId));
+}
+
+export function timeseries(options: PanelOptions & { min?: number; max?: number; mirrors?: Mirrors }) {
   const panel = new TimeseriesPanelBuilder()
     .title(options.title)
     .description(options.description)
@@ -106,17 +159,11 @@ export function timeseries(options: PanelOptions & { min?: number; max?: number;
     .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
   if (options.min !== undefined) panel.min(options.min);
   if (options.max !== undefined) panel.max(options.max);
-  if (options.thresholds) {
+  if (options.mirrors) {
     panel
-      .thresholds(
-        new ThresholdsConfigBuilder()
-          .mode(ThresholdsMode.Absolute)
-          .steps([
-            { value: null, color: 'green' },
-            ...options.thresholds.map((value, i) => ({ value, color: i === 0 ? 'orange' : 'red' })),
-          ]),
-      )
-      .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
+      .thresholds(thresholdsConfig(thresholdSteps(options.mirrors)))
+      .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
+      .links([runbookLink(options.mirrors.alert)]);
   }
   options.queries.forEach((query, i) => {
     panel.withTarget(target(query, i));
@@ -124,7 +171,8 @@ export function timeseries(options: PanelOptions & { min?: number; max?: number;
   return panel;
 }
 
-export function stat(options: PanelOptions) {
+/** A stat panel always sets its colours: a mirrored alert's thresholds, or explicit steps. */
+export function stat(options: PanelOptions & ({ mirrors: Mirrors } | { thresholds: ThresholdStep[] })) {
   const panel = new StatPanelBuilder()
     .title(options.title)
     .description(options.description)
@@ -132,6 +180,13 @@ export function stat(options: PanelOptions) {
     .unit(options.unit)
     .span(options.width ?? 6)
     .height(options.height ?? 5);
+  if ('mirrors' in options) {
+    panel
+      .thresholds(thresholdsConfig(thresholdSteps(options.mirrors)))
+      .links([runbookLink(options.mirrors.alert)]);
+  } else {
+    panel.thresholds(thresholdsConfig(options.thresholds));
+  }
   options.queries.forEach((query, i) => {
     panel.withTarget(target(query, i));
   });

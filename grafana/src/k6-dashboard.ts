@@ -1,5 +1,5 @@
 import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { baseDashboard, labelVariable, timeseries } from './common.ts';
+import { baseDashboard, firingAlertsAnnotation, labelVariable, timeseries } from './common.ts';
 
 export const K6_DASHBOARD_UID = 'fos-k6';
 
@@ -11,6 +11,7 @@ export function k6Dashboard(): Dashboard {
     description: 'k6 results pushed by remote write, next to what the webapp itself measured.',
     tags: ['k6'],
   })
+    .annotation(firingAlertsAnnotation())
     .withVariable(labelVariable('route', 'Route', 'k6_http_reqs_total'))
 
     .withRow(new RowBuilder('k6: what the load test saw'))

@@ -1,10 +1,16 @@
 import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { baseDashboard, labelVariable, stat, table, timeseries } from './common.ts';
+import { baseDashboard, firingAlertsAnnotation, labelVariable, stat, table, timeseries } from './common.ts';
 
 export const WEBAPP_DASHBOARD_UID = 'fos-webapp';
 
 /** Label filters every webapp panel applies, from the instance and route variables. */
 const SELECTED = 'instance=~"$instance", route=~"$route"';
+
+/** Said by every panel that shows a series the rules aggregate over all instances. */
+const JOB_LEVEL =
+  'Series marked "service" are for the whole job: the Instance filter does not apply to them.';
+
+const MIB = 1024 * 1024;
 
 /** The main dashboard: traffic, errors, latency, the process, alerts and the counter. */
 export function webappDashboard(): Dashboard {
@@ -14,6 +20,7 @@ export function webappDashboard(): Dashboard {
     description: 'Fastify webapp: RED metrics by route, latency percentiles, process health and alerts.',
     tags: ['webapp'],
   })
+    .annotation(firingAlertsAnnotation())
     .withVariable(labelVariable('instance', 'Instance', 'up{job="webapp"}'))
     .withVariable(labelVariable('route', 'Route', 'instance_route_status:http_requests:rate1m'))
 
@@ -21,27 +28,36 @@ export function webappDashboard(): Dashboard {
     .withPanel(
       stat({
         title: 'Instances up',
-        description: 'Webapp targets Prometheus scrapes successfully.',
+        description:
+          'Webapp targets Prometheus scrapes successfully: red at none. InstanceDown fires for each target that fails its scrape (see Firing alerts).',
         unit: 'none',
         width: 4,
+        thresholds: [
+          { value: null, color: 'red' },
+          { value: 1, color: 'green' },
+        ],
         queries: [{ expr: 'sum(up{job="webapp", instance=~"$instance"})', legend: 'up' }],
       }),
     )
     .withPanel(
       stat({
         title: 'Request rate',
-        description: 'Requests per second over the last minute, all selected instances and routes.',
+        description:
+          'Requests per second over the last minute, all selected instances and routes; orange above the HighRequestVolume threshold (20 req/s, which the alert reads over 30s).',
         unit: 'reqps',
         width: 4,
+        mirrors: { alert: 'HighRequestVolume', above: [{ value: 20, severity: 'warning' }] },
         queries: [{ expr: `sum(instance_route_status:http_requests:rate1m{${SELECTED}})`, legend: 'total' }],
       }),
     )
     .withPanel(
       stat({
         title: 'Requests by status code (2m)',
-        description: 'Requests answered in the last 2 minutes, by HTTP status code.',
+        description:
+          'Requests answered in the last 2 minutes, by HTTP status code: 2xx green, 4xx orange, 5xx red.',
         unit: 'short',
         width: 16,
+        thresholds: [{ value: null, color: 'text' }],
         queries: [
           {
             expr: `sum by (status_code) (increase(http_request_duration_seconds_count{job="webapp", ${SELECTED}}[2m]))`,
@@ -49,19 +65,21 @@ export function webappDashboard(): Dashboard {
             instant: true,
           },
         ],
-      }),
+      })
+        .overrideByRegexp('^2..$', [fixedColour('green')])
+        .overrideByRegexp('^4..$', [fixedColour('orange')])
+        .overrideByRegexp('^5..$', [fixedColour('red')]),
     )
     .withPanel(
       timeseries({
         title: 'Request rate',
-        description:
-          'Requests per second, total (the HighRequestVolume alert fires above 20 req/s over 30s).',
+        description: `Requests per second, total (the HighRequestVolume alert fires above 20 req/s over 30s). ${JOB_LEVEL}`,
         unit: 'reqps',
         min: 0,
-        thresholds: [20],
+        mirrors: { alert: 'HighRequestVolume', above: [{ value: 20, severity: 'warning' }] },
         queries: [
           { expr: `sum(instance_route_status:http_requests:rate1m{${SELECTED}})`, legend: 'total (1m)' },
-          { expr: 'job:http_requests:rate30s', legend: 'total (30s, alert input)' },
+          { expr: 'job:http_requests:rate30s', legend: 'service (30s, alert input)' },
         ],
       }),
     )
@@ -98,17 +116,16 @@ export function webappDashboard(): Dashboard {
     .withPanel(
       timeseries({
         title: 'Error ratio',
-        description:
-          'Share of 5xx. "working routes" leaves out /error and is what HighErrorRatio reads (fires above 5%).',
+        description: `Share of 5xx. "working routes" leaves out /error and is what HighErrorRatio reads (fires above 5%). ${JOB_LEVEL}`,
         unit: 'percentunit',
         min: 0,
         max: 1,
-        thresholds: [0.05],
+        mirrors: { alert: 'HighErrorRatio', above: [{ value: 0.05, severity: 'critical' }] },
         queries: [
-          { expr: 'job:http_request_failures_per_requests:ratio_rate1m', legend: 'working routes' },
+          { expr: 'job:http_request_failures_per_requests:ratio_rate1m', legend: 'service, working routes' },
           {
             expr: 'job_route:http_request_failures_per_requests:ratio_rate1m{route=~"$route"}',
-            legend: '{{route}}',
+            legend: 'service, {{route}}',
           },
         ],
       }),
@@ -121,11 +138,17 @@ export function webappDashboard(): Dashboard {
     .withPanel(
       timeseries({
         title: 'p95 latency, whole service (alert input)',
-        description: 'The 5-minute p95 HighLatencyP95 reads: warning above 250 ms, critical above 500 ms.',
+        description: `The 5-minute p95 HighLatencyP95 reads: warning above 250 ms, critical above 500 ms. ${JOB_LEVEL}`,
         unit: 's',
         min: 0,
-        thresholds: [0.25, 0.5],
-        queries: [{ expr: 'job:http_request_duration_seconds:p95_rate5m', legend: 'p95 (5m)' }],
+        mirrors: {
+          alert: 'HighLatencyP95',
+          above: [
+            { value: 0.25, severity: 'warning' },
+            { value: 0.5, severity: 'critical' },
+          ],
+        },
+        queries: [{ expr: 'job:http_request_duration_seconds:p95_rate5m', legend: 'service p95 (5m)' }],
       }),
     )
     .withPanel(
@@ -170,7 +193,7 @@ export function webappDashboard(): Dashboard {
         unit: 'percentunit',
         min: 0,
         width: 8,
-        thresholds: [0.8],
+        mirrors: { alert: 'HighCPU', above: [{ value: 0.8, severity: 'warning' }] },
         queries: [
           { expr: 'instance:process_cpu_seconds:rate1m{instance=~"$instance"}', legend: '{{instance}}' },
         ],
@@ -183,6 +206,7 @@ export function webappDashboard(): Dashboard {
         unit: 'bytes',
         min: 0,
         width: 8,
+        mirrors: { alert: 'HighMemory', above: [{ value: 400 * MIB, severity: 'warning' }] },
         queries: [
           {
             expr: 'process_resident_memory_bytes{job="webapp", instance=~"$instance"}',
@@ -223,7 +247,8 @@ export function webappDashboard(): Dashboard {
     .withPanel(
       table({
         title: 'Firing alerts',
-        description: 'Alerts firing now (Watchdog always fires: it proves the alerting pipeline).',
+        description:
+          'Alerts firing now, on every instance: the Instance filter does not apply here. Watchdog always fires: it proves the alerting pipeline.',
         unit: 'none',
         queries: [{ expr: 'sum by (alertname, severity) (ALERTS{alertstate="firing"})', instant: true }],
       }),
@@ -250,16 +275,16 @@ export function webappDashboard(): Dashboard {
       timeseries({
         title: 'Checkpoints and restores',
         description: 'Checkpoints and restores per minute, by result.',
-        unit: 'short',
+        unit: 'cpm',
         min: 0,
         width: 24,
         queries: [
           {
-            expr: 'sum by (result) (increase(app_counter_checkpoints_total{job="webapp", instance=~"$instance"}[1m]))',
+            expr: 'sum by (result) (rate(app_counter_checkpoints_total{job="webapp", instance=~"$instance"}[$__rate_interval])) * 60',
             legend: 'checkpoint {{result}}',
           },
           {
-            expr: 'sum by (result) (increase(app_counter_restores_total{job="webapp", instance=~"$instance"}[1m]))',
+            expr: 'sum by (result) (rate(app_counter_restores_total{job="webapp", instance=~"$instance"}[$__rate_interval])) * 60',
             legend: 'restore {{result}}',
           },
         ],
@@ -283,4 +308,8 @@ function latencyQuantile(quantile: number) {
       },
     ],
   });
+}
+
+function fixedColour(colour: string) {
+  return { id: 'color', value: { mode: 'fixed', fixedColor: colour } };
 }

@@ -12,7 +12,7 @@ export interface PanelQuery {
 interface DashboardJson {
   uid: string;
   title: string;
-  panels: { title: string; type: string; targets?: { expr?: string; instant?: boolean }[] }[];
+  panels: { id?: number; title: string; type: string; targets?: { expr?: string; instant?: boolean }[] }[];
 }
 
 export function committedDashboards(): Record<string, DashboardJson> {
