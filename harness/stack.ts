@@ -121,7 +121,7 @@ export class Generator {
 }
 
 /**
- * The whole stack on 127.0.0.1 with free ports: webapps, the generator, Prometheus and Alertmanager
+ * The whole stack on 127.0.0.1, on free ports unless given: webapps, the generator, Prometheus and Alertmanager
  * (the real binaries, with the repository's config files, only addresses changed) and maildev.
  */
 export class Stack {
