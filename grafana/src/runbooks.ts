@@ -22,8 +22,12 @@ export function runbookPath(panelId: number): string {
   return `${RUNBOOKS_DASHBOARD_PATH}?viewPanel=${panelId}`;
 }
 
-export function readRunbooks(file = new URL('../../docs/runbooks.md', import.meta.url)): Runbook[] {
-  return parseRunbooks(readFileSync(file, 'utf8'));
+let runbooks: Runbook[] | undefined;
+
+/** docs/runbooks.md, parsed once: every mirrored panel's link and both generated files read it. */
+export function readRunbooks(): Runbook[] {
+  runbooks ??= parseRunbooks(readFileSync(new URL('../../docs/runbooks.md', import.meta.url), 'utf8'));
+  return runbooks;
 }
 
 export function parseRunbooks(markdown: string): Runbook[] {
