@@ -1,6 +1,7 @@
 // The dashboard check: rules a Grafana expert holds dashboards to, applied to the committed JSON.
 // Grafana cannot run where the tests run, so these read the JSON Grafana would load. Each rule
 // returns what breaks it, one line a violation, naming the dashboard and the panel.
+import { datasource, SEVERITY_COLOURS } from '../../grafana/src/common.ts';
 import type { AlertRule } from './repo.ts';
 
 export interface Threshold {
@@ -40,10 +41,7 @@ export interface DashboardJson {
 }
 
 /** The datasource every query must read: the dashboard's `datasource` variable. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable reference, not a JS template.
-export const DATASOURCE_VARIABLE = '${datasource}';
-/** Colours of the severities, as a panel mirroring an alert must show them. */
-const SEVERITY_COLOURS: Record<string, string> = { warning: 'orange', critical: 'red' };
+export const DATASOURCE_VARIABLE = datasource.uid;
 /** What a panel says when some of its series cannot follow the Instance variable. */
 export const INSTANCE_NOTE = 'the Instance filter does not apply';
 
@@ -113,7 +111,9 @@ export const RULES: Record<string, (dashboard: DashboardJson, thresholds: Thresh
       if (expected.length === 0) return [`"${panel.title}" mirrors ${alert}, which has no "> N" threshold`];
       const steps = panel.fieldConfig?.defaults?.thresholds?.steps ?? [];
       const got = steps.filter((step) => step.value !== null).map((s) => `${s.value} ${s.color}`);
-      const want = expected.map((t) => `${t.value} ${SEVERITY_COLOURS[t.severity] ?? t.severity}`);
+      const want = expected.map(
+        (t) => `${t.value} ${SEVERITY_COLOURS[t.severity as keyof typeof SEVERITY_COLOURS] ?? t.severity}`,
+      );
       const violations: string[] = [];
       if (got.join(', ') !== want.join(', ')) {
         violations.push(
