@@ -20,6 +20,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'telex-integration',
+          include: ['services/telex-integration/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
           environment: 'node',

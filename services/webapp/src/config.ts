@@ -1,21 +1,10 @@
+import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
-import envSchema from 'env-schema';
 import { type LatencyProfile, parseLatencyProfile } from './latency.ts';
 
 /** Every variable the webapp reads, with its default: the one place defaults live. */
 const EnvSchema = Type.Object({
-  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
-  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  NODE_ENV: Type.Unsafe<'production' | 'development' | 'test'>({
-    type: 'string',
-    enum: ['production', 'development', 'test'],
-    default: 'production',
-  }),
-  LOG_LEVEL: Type.Unsafe<string>({
-    type: 'string',
-    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    default: 'info',
-  }),
+  ...serviceEnvFields({ port: 3000, shutdownGraceMs: 10000 }),
   SERVICE_NAME: Type.String({ default: 'webapp', pattern: '^[a-zA-Z_][a-zA-Z0-9_-]*$' }),
   ENVIRONMENT: Type.String({ default: 'local', pattern: '^[a-zA-Z_][a-zA-Z0-9_-]*$' }),
   EP_ONE_LATENCY: Type.String({ default: '50:90' }),
@@ -25,13 +14,14 @@ const EnvSchema = Type.Object({
   COUNTER_CHECKPOINT_PATH: Type.String({ default: './data/counter-checkpoint.json', minLength: 1 }),
   METRICS_ENABLED: Type.Boolean({ default: true }),
   FAULT_INJECTION_ENABLED: Type.Boolean({ default: true }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 600000 }),
 });
 
 type Env = Static<typeof EnvSchema>;
 
 export const LATENCY_ROUTES = ['ep_one', 'ep_two', 'ep_three', 'ep_four'] as const;
 export type LatencyRoute = (typeof LATENCY_ROUTES)[number];
+
+export { ConfigError };
 
 export interface AppConfig {
   host: string;
@@ -47,10 +37,6 @@ export interface AppConfig {
   shutdownGraceMs: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 function latencyVariable(route: LatencyRoute): `${Uppercase<LatencyRoute>}_LATENCY` {
   return `${route.toUpperCase() as Uppercase<LatencyRoute>}_LATENCY`;
 }
@@ -60,12 +46,7 @@ function latencyVariable(route: LatencyRoute): `${Uppercase<LatencyRoute>}_LATEN
  * variable and what it expected, so start-up fails loudly instead of running misconfigured.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  let parsed: Env;
-  try {
-    parsed = envSchema<Env>({ schema: EnvSchema, data: env, env: false, dotenv: false });
-  } catch (error) {
-    throw new ConfigError(`invalid configuration: ${describeEnvSchemaError(error, env)}`);
-  }
+  const parsed: Env = readEnv(EnvSchema, env);
   const latencyErrors: string[] = [];
   const latency = {} as Record<LatencyRoute, LatencyProfile>;
   for (const route of LATENCY_ROUTES) {
@@ -92,27 +73,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     faultInjectionEnabled: parsed.FAULT_INJECTION_ENABLED,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
   };
-}
-
-interface SchemaViolation {
-  instancePath: string;
-  message?: string;
-  params: { allowedValues?: unknown[] };
-}
-
-/**
- * ajv says "/PORT must be integer"; users set variables, so say which, with the value they gave:
- * "PORT must be integer, got 'eighty'".
- */
-function describeEnvSchemaError(error: unknown, env: NodeJS.ProcessEnv): string {
-  const violations = (error as { errors?: SchemaViolation[] }).errors;
-  if (!violations) return error instanceof Error ? error.message : String(error);
-  return violations
-    .map((violation) => {
-      const variable = violation.instancePath.replace(/^\//, '');
-      const allowed = violation.params.allowedValues ? ` (${violation.params.allowedValues.join(', ')})` : '';
-      const given = env[variable] === undefined ? '' : `, got '${env[variable]}'`;
-      return `${variable} ${violation.message}${allowed}${given}`;
-    })
-    .join('; ');
 }

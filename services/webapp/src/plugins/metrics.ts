@@ -1,3 +1,4 @@
+import { metricsRoute } from '@fos/service-kit';
 import { Registry } from '@prometheus-io/client';
 import type { FastifyInstance } from 'fastify';
 import fastifyMetricsModule from 'fastify-metrics';
@@ -96,21 +97,7 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsPluginOptions
     registerRequestHistogram(app, registry);
   }
 
-  app.get(
-    '/metrics',
-    {
-      logLevel: 'warn',
-      schema: {
-        summary: 'Prometheus metrics in the text exposition format',
-        tags: ['observability'],
-        response: { 200: { type: 'string' } },
-      },
-    },
-    async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    },
-  );
+  metricsRoute(app, registry);
 }
 
 export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x' });

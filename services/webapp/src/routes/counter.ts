@@ -1,7 +1,7 @@
+import { errorResponseRef, HttpError } from '@fos/service-kit';
 import { Counter, Gauge } from '@prometheus-io/client';
 import type { FastifyInstance } from 'fastify';
 import { CheckpointError, CheckpointedCounter } from '../counter.ts';
-import { errorResponseRef, HttpError } from '../errors.ts';
 
 export interface CounterRoutesOptions {
   checkpointPath: string;

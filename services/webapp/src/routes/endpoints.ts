@@ -1,6 +1,6 @@
+import { errorResponseRef, HttpError } from '@fos/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { LatencyRoute } from '../config.ts';
-import { errorResponseRef, HttpError } from '../errors.ts';
 import { type LatencyProfile, type RandomSource, sampleLatencyMs } from '../latency.ts';
 
 export type Sleep = (ms: number) => Promise<void>;

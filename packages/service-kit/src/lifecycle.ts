@@ -47,4 +47,4 @@ async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
   );
 }
 
-export const healthRoutes = fp(lifecyclePlugin, { name: 'lifecycle', fastify: '5.x' });
+export const lifecycleRoutes = fp(lifecyclePlugin, { name: 'lifecycle', fastify: '5.x' });

@@ -1,0 +1,65 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import envSchema from 'env-schema';
+
+/** A configuration the service cannot start with; its message names each bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads `env` against `schema` (defaults, coercion, validation) and throws a ConfigError that names
+ * each bad variable, what it expected and the value given, so start-up fails loudly instead of
+ * running misconfigured.
+ */
+export function readEnv<S extends TSchema>(schema: S, env: NodeJS.ProcessEnv): Static<S> {
+  try {
+    return envSchema<Static<S>>({ schema, data: env, env: false, dotenv: false });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${describeEnvSchemaError(error, env)}`);
+  }
+}
+
+interface SchemaViolation {
+  instancePath: string;
+  message?: string;
+  params: { allowedValues?: unknown[] };
+}
+
+/**
+ * ajv says "/PORT must be integer"; users set variables, so say which, with the value they gave:
+ * "PORT must be integer, got 'eighty'".
+ */
+function describeEnvSchemaError(error: unknown, env: NodeJS.ProcessEnv): string {
+  const violations = (error as { errors?: SchemaViolation[] }).errors;
+  if (!violations) return error instanceof Error ? error.message : String(error);
+  return violations
+    .map((violation) => {
+      const variable = violation.instancePath.replace(/^\//, '');
+      const allowed = violation.params.allowedValues ? ` (${violation.params.allowedValues.join(', ')})` : '';
+      const given = env[variable] === undefined ? '' : `, got '${env[variable]}'`;
+      return `${variable} ${violation.message}${allowed}${given}`;
+    })
+    .join('; ');
+}
+
+/**
+ * The variables every service reads, to spread into its schema: where it listens, how it logs, how
+ * long it may take to shut down. Each service gives its own port and grace period.
+ */
+export function serviceEnvFields(defaults: { port: number; shutdownGraceMs: number }) {
+  return {
+    HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+    PORT: Type.Integer({ default: defaults.port, minimum: 0, maximum: 65535 }),
+    NODE_ENV: Type.Unsafe<'production' | 'development' | 'test'>({
+      type: 'string',
+      enum: ['production', 'development', 'test'],
+      default: 'production',
+    }),
+    LOG_LEVEL: Type.Unsafe<string>({
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+    }),
+    SHUTDOWN_GRACE_MS: Type.Integer({ default: defaults.shutdownGraceMs, minimum: 100, maximum: 600000 }),
+  };
+}

@@ -1,0 +1,93 @@
+import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit';
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Every variable the service reads, with its default: the one place defaults live. */
+const EnvSchema = Type.Object({
+  ...serviceEnvFields({ port: 3100, shutdownGraceMs: 30000 }),
+  /** Where Telex reaches this service: tick_url and app_url are built from it. Empty: http://127.0.0.1:PORT. */
+  PUBLIC_URL: Type.String({ default: '' }),
+  PROMETHEUS_URL: Type.String({ default: 'http://127.0.0.1:9090' }),
+  /** Host names a tick's return_url may point at, comma-separated: /tick posts nowhere else. */
+  TELEX_RETURN_URL_HOSTS: Type.String({ default: 'ping.telex.im' }),
+  /** The Prometheus job of the webapp the reports are about. */
+  WEBAPP_JOB: Type.String({ default: 'webapp', pattern: '^[a-zA-Z_][a-zA-Z0-9_-]*$' }),
+  /** The Grafana the channel's members reach, for the dashboard link in reports; empty leaves it out. */
+  GRAFANA_URL: Type.String({ default: '' }),
+  PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
+  /** Posting a message: attempts in all, the first wait between them (doubling), each attempt's timeout. */
+  DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
+  DELIVERY_BACKOFF_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
+  DELIVERY_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 60000 }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export interface IntegrationConfig {
+  host: string;
+  port: number;
+  nodeEnv: Env['NODE_ENV'];
+  logLevel: string;
+  publicUrl: string;
+  prometheusUrl: string;
+  returnUrlHosts: string[];
+  webappJob: string;
+  grafanaUrl: string;
+  prometheusTimeoutMs: number;
+  delivery: { attempts: number; backoffMs: number; timeoutMs: number };
+  shutdownGraceMs: number;
+}
+
+export { ConfigError };
+
+/** An http(s) URL without a trailing slash, or a ConfigError naming the variable. */
+function baseUrl(variable: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`invalid configuration: ${variable} must be an http(s) URL, got '${value}'`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(
+      `invalid configuration: ${variable} must be an http(s) URL without query, got '${value}'`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * Reads and validates the environment. Throws ConfigError whose message names the bad variable, the
+ * value and what it expected.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): IntegrationConfig {
+  const parsed: Env = readEnv(EnvSchema, env);
+  const returnUrlHosts = parsed.TELEX_RETURN_URL_HOSTS.split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+  const badHost = returnUrlHosts.find((host) => !HOST_NAME.test(host));
+  if (returnUrlHosts.length === 0 || badHost !== undefined) {
+    throw new ConfigError(
+      `invalid configuration: TELEX_RETURN_URL_HOSTS must be comma-separated host names, got '${parsed.TELEX_RETURN_URL_HOSTS}'`,
+    );
+  }
+  return {
+    host: parsed.HOST,
+    port: parsed.PORT,
+    nodeEnv: parsed.NODE_ENV,
+    logLevel: parsed.LOG_LEVEL,
+    publicUrl: baseUrl('PUBLIC_URL', parsed.PUBLIC_URL || `http://127.0.0.1:${parsed.PORT}`),
+    prometheusUrl: baseUrl('PROMETHEUS_URL', parsed.PROMETHEUS_URL),
+    returnUrlHosts,
+    webappJob: parsed.WEBAPP_JOB,
+    grafanaUrl: parsed.GRAFANA_URL === '' ? '' : baseUrl('GRAFANA_URL', parsed.GRAFANA_URL),
+    prometheusTimeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,
+    delivery: {
+      attempts: parsed.DELIVERY_ATTEMPTS,
+      backoffMs: parsed.DELIVERY_BACKOFF_MS,
+      timeoutMs: parsed.DELIVERY_TIMEOUT_MS,
+    },
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,151 @@
+import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from './prometheus.ts';
+import type { Thresholds } from './settings.ts';
+
+/** The recording rules a report reads (prometheus/rules/recording.yml), for one webapp job. */
+export function healthQueries(job: string) {
+  return {
+    p95Seconds: `job:http_request_duration_seconds:p95_rate5m{job="${job}"}`,
+    requestRate: `job:http_requests:rate1m{job="${job}"}`,
+    errorRatio: `job:http_request_failures_per_requests:ratio_rate1m{job="${job}"}`,
+    cpuCores: `instance:process_cpu_seconds:rate1m{job="${job}"}`,
+    up: `up{job="${job}"}`,
+  } as const;
+}
+
+export interface HealthFigures {
+  /** The moment every query was evaluated at, in whole seconds. */
+  at: Date;
+  /** undefined: no series, or NaN (no requests in the window). */
+  p95Seconds: number | undefined;
+  requestRate: number | undefined;
+  errorRatio: number | undefined;
+  cpuCores: { instance: string; cores: number }[];
+  up: { instance: string; up: boolean }[];
+}
+
+/** Every figure is rounded the same way in reports and in the tests that check them. */
+export const format = {
+  latency: (seconds: number) => `${Math.round(seconds * 1000)} ms`,
+  rate: (perSecond: number) => `${perSecond.toFixed(1)} req/s`,
+  ratio: (ratio: number) => `${(ratio * 100).toFixed(2)}%`,
+  cpu: (cores: number) => `${(cores * 100).toFixed(1)}%`,
+  time: (at: Date) => `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+};
+
+const single = (samples: Sample[]): number | undefined => {
+  const value = samples[0]?.value;
+  return value === undefined || Number.isNaN(value) ? undefined : value;
+};
+const byInstance = (a: { instance: string }, b: { instance: string }) => a.instance.localeCompare(b.instance);
+
+/** Runs every query at one moment, so the figures of a report belong together. */
+export async function readFigures(
+  prometheus: PrometheusClient,
+  job: string,
+  at: Date,
+): Promise<HealthFigures> {
+  const queries = healthQueries(job);
+  const [p95, rate, errors, cpu, up] = await Promise.all([
+    prometheus.query(queries.p95Seconds, at),
+    prometheus.query(queries.requestRate, at),
+    prometheus.query(queries.errorRatio, at),
+    prometheus.query(queries.cpuCores, at),
+    prometheus.query(queries.up, at),
+  ]);
+  return {
+    at,
+    p95Seconds: single(p95),
+    requestRate: single(rate),
+    errorRatio: single(errors),
+    cpuCores: cpu
+      .map((s) => ({ instance: s.labels.instance ?? '', cores: s.value }))
+      .filter((s) => !Number.isNaN(s.cores))
+      .sort(byInstance),
+    up: up.map((s) => ({ instance: s.labels.instance ?? '', up: s.value === 1 })).sort(byInstance),
+  };
+}
+
+/** What is wrong, one line each: thresholds crossed (and by how much) and instances down. */
+export function problems(figures: HealthFigures, thresholds: Thresholds, job: string): string[] {
+  const found: string[] = [];
+  if (figures.up.length === 0)
+    found.push(`no ${job} instance is discovered: Prometheus has no target for job "${job}"`);
+  for (const target of figures.up.filter((t) => !t.up)) {
+    found.push(`instance ${target.instance} is down: Prometheus cannot scrape it`);
+  }
+  if (figures.p95Seconds !== undefined && figures.p95Seconds * 1000 > thresholds.p95LatencyMs) {
+    const over = figures.p95Seconds - thresholds.p95LatencyMs / 1000;
+    found.push(
+      `p95 latency ${format.latency(figures.p95Seconds)} is over the ${thresholds.p95LatencyMs} ms threshold by ${format.latency(over)}`,
+    );
+  }
+  if (figures.errorRatio !== undefined && figures.errorRatio * 100 > thresholds.errorRatioPercent) {
+    const over = figures.errorRatio - thresholds.errorRatioPercent / 100;
+    found.push(
+      `error ratio ${format.ratio(figures.errorRatio)} is over the ${thresholds.errorRatioPercent}% threshold by ${(over * 100).toFixed(2)} points`,
+    );
+  }
+  for (const { instance, cores } of figures.cpuCores) {
+    if (cores * 100 > thresholds.cpuPercent) {
+      found.push(
+        `CPU of ${instance} is ${format.cpu(cores)} of a core, over the ${thresholds.cpuPercent}% threshold by ${(cores * 100 - thresholds.cpuPercent).toFixed(1)} points`,
+      );
+    }
+  }
+  return found;
+}
+
+export interface HealthReport {
+  status: 'success' | 'error';
+  message: string;
+}
+
+export interface ReportContext {
+  job: string;
+  /** For the dashboard link; empty leaves it out. */
+  grafanaUrl: string;
+}
+
+export function healthReport(
+  figures: HealthFigures,
+  thresholds: Thresholds,
+  context: ReportContext,
+): HealthReport {
+  const found = problems(figures, thresholds, context.job);
+  const upCount = figures.up.filter((t) => t.up).length;
+  const cpu = figures.up.length
+    ? figures.up
+        .map(({ instance }) => {
+          const cores = figures.cpuCores.find((c) => c.instance === instance)?.cores;
+          return `${instance} ${cores === undefined ? 'no data' : format.cpu(cores)}`;
+        })
+        .join(', ')
+    : 'no instance';
+  const headline =
+    found.length === 0
+      ? `${context.job} health: OK (${format.time(figures.at)})`
+      : `${context.job} health: ${found.length} problem${found.length === 1 ? '' : 's'} (${format.time(figures.at)})`;
+  const lines = [
+    headline,
+    ...found.map((problem) => `- ${problem}`),
+    `p95 latency (5m): ${figures.p95Seconds === undefined ? 'no requests' : format.latency(figures.p95Seconds)}, threshold ${thresholds.p95LatencyMs} ms`,
+    `request rate (1m): ${figures.requestRate === undefined ? 'no data' : format.rate(figures.requestRate)}`,
+    `error ratio (1m): ${figures.errorRatio === undefined ? 'no requests' : format.ratio(figures.errorRatio)}, threshold ${thresholds.errorRatioPercent}%`,
+    `CPU (1m, % of a core): ${cpu}, threshold ${thresholds.cpuPercent}%`,
+    `instances up: ${upCount} of ${figures.up.length}`,
+    ...(context.grafanaUrl ? [`dashboard: ${context.grafanaUrl}/d/fos-webapp/webapp-overview`] : []),
+  ];
+  return { status: found.length === 0 ? 'success' : 'error', message: lines.join('\n') };
+}
+
+/** The report when there are no figures: it says why, with status error. */
+export function unavailableReport(error: unknown, at: Date, job: string): HealthReport {
+  const reason =
+    error instanceof PrometheusError
+      ? error.message
+      : `reading Prometheus failed: ${describeFetchError(error)}`;
+  return {
+    status: 'error',
+    message: `${job} health: unknown (${format.time(at)})\n- ${reason}\nNo figures in this report: check that Prometheus runs and that PROMETHEUS_URL points at it.`,
+  };
+}

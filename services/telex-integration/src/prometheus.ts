@@ -1,0 +1,61 @@
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export class PrometheusError extends Error {
+  override name = 'PrometheusError';
+}
+
+/** Instant queries against Prometheus' HTTP API, each bounded by a timeout. */
+export class PrometheusClient {
+  readonly url: string;
+  readonly #timeoutMs: number;
+
+  constructor(url: string, timeoutMs: number) {
+    this.url = url;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** The instant vector of `expr` at `time`; a PrometheusError says why there is none. */
+  async query(expr: string, time: Date): Promise<Sample[]> {
+    const params = new URLSearchParams({ query: expr, time: (time.getTime() / 1000).toFixed(3) });
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/api/v1/query?${params}`, {
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new PrometheusError(`Prometheus at ${this.url} did not answer: ${describeFetchError(error)}`);
+    }
+    let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new PrometheusError(
+        `Prometheus at ${this.url} answered HTTP ${response.status} without a JSON body`,
+      );
+    }
+    if (body.status !== 'success' || body.data?.resultType !== 'vector') {
+      throw new PrometheusError(
+        `Prometheus at ${this.url} refused the query ${expr}: ${body.error ?? `HTTP ${response.status}`}`,
+      );
+    }
+    return (body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map(
+      (sample) => ({
+        labels: sample.metric,
+        value: Number(sample.value[1]),
+      }),
+    );
+  }
+}
+
+/** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is in its cause. */
+export function describeFetchError(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return 'timed out';
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code)
+    return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : ''}`;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}

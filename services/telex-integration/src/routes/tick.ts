@@ -1,0 +1,94 @@
+import { errorResponseRef, HttpError, sendError } from '@fos/service-kit';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ReportRunner } from '../reports.ts';
+import { SettingError, thresholdsFrom } from '../settings.ts';
+
+const TickBody = Type.Object({
+  channel_id: Type.String({ minLength: 1, maxLength: 200 }),
+  return_url: Type.String({ minLength: 1, maxLength: 2048 }),
+  settings: Type.Optional(
+    Type.Array(
+      Type.Object({
+        label: Type.String({ minLength: 1, maxLength: 200 }),
+        default: Type.Optional(Type.Unknown()),
+      }),
+      { maxItems: 50 },
+    ),
+  ),
+});
+type TickBody = Static<typeof TickBody>;
+
+const Accepted = Type.Object({ status: Type.Literal('accepted'), channel_id: Type.String() });
+
+// Every way a body can be unusable is the sender's mistake: one status for all of them.
+const BODY_ERRORS = new Set([
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+  'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+  'FST_ERR_CTP_INVALID_JSON_BODY',
+]);
+
+export interface TickRouteOptions {
+  returnUrlHosts: readonly string[];
+  reports: ReportRunner;
+  monotonic: () => number;
+}
+
+/** Throws an HttpError saying why `value` is not a return_url this service may post to. */
+function checkReturnUrl(value: string, allowedHosts: readonly string[]): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new HttpError(400, 'INVALID_RETURN_URL', `return_url must be an http(s) URL, got '${value}'`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new HttpError(400, 'INVALID_RETURN_URL', `return_url must be an http(s) URL, got '${value}'`);
+  }
+  if (!allowedHosts.includes(url.hostname.toLowerCase())) {
+    throw new HttpError(
+      400,
+      'RETURN_URL_NOT_ALLOWED',
+      `return_url host '${url.hostname}' is not allowed (TELEX_RETURN_URL_HOSTS: ${allowedHosts.join(', ')})`,
+    );
+  }
+}
+
+export async function tickRoutes(app: FastifyInstance, options: TickRouteOptions): Promise<void> {
+  const { ticks } = app.integrationMetrics;
+  app.post<{ Body: TickBody }>(
+    '/tick',
+    {
+      schema: {
+        summary: 'A tick from Telex: answered 202 at once; the report goes to return_url',
+        tags: ['telex'],
+        body: TickBody,
+        response: { 202: Accepted, 400: errorResponseRef },
+      },
+      errorHandler: (error: FastifyError, request, reply) => {
+        ticks.labels('rejected').inc();
+        if (BODY_ERRORS.has(error.code)) {
+          return sendError({ statusCode: 400, code: 'INVALID_BODY', message: error.message }, request, reply);
+        }
+        return sendError(error, request, reply);
+      },
+    },
+    async (request, reply) => {
+      const receivedAt = options.monotonic();
+      const { channel_id: channelId, return_url: returnUrl, settings = [] } = request.body;
+      checkReturnUrl(returnUrl, options.returnUrlHosts);
+      let thresholds: ReturnType<typeof thresholdsFrom>;
+      try {
+        thresholds = thresholdsFrom(settings);
+      } catch (error) {
+        if (error instanceof SettingError) throw new HttpError(400, 'INVALID_SETTING', error.message);
+        throw error;
+      }
+      ticks.labels('accepted').inc();
+      options.reports.start({ channelId, returnUrl, thresholds, receivedAt, log: request.log });
+      return reply.code(202).send({ status: 'accepted', channel_id: channelId });
+    },
+  );
+}

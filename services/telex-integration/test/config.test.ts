@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('loadConfig', () => {
+  it('has sane defaults for every variable', () => {
+    expect(loadConfig({})).toEqual({
+      host: '0.0.0.0',
+      port: 3100,
+      nodeEnv: 'production',
+      logLevel: 'info',
+      publicUrl: 'http://127.0.0.1:3100',
+      prometheusUrl: 'http://127.0.0.1:9090',
+      returnUrlHosts: ['ping.telex.im'],
+      webappJob: 'webapp',
+      grafanaUrl: '',
+      prometheusTimeoutMs: 5000,
+      delivery: { attempts: 5, backoffMs: 1000, timeoutMs: 10000 },
+      shutdownGraceMs: 30000,
+    });
+  });
+
+  it('reads overrides, trimming trailing slashes and listing the allowed hosts', () => {
+    const config = loadConfig({
+      PORT: '4000',
+      PUBLIC_URL: 'https://telex.example.com/fos/',
+      PROMETHEUS_URL: 'http://prometheus:9090/',
+      TELEX_RETURN_URL_HOSTS: ' ping.telex.im, Staging.Telex.im ,',
+      GRAFANA_URL: 'https://grafana.example.com',
+    });
+    expect(config.publicUrl).toBe('https://telex.example.com/fos');
+    expect(config.prometheusUrl).toBe('http://prometheus:9090');
+    expect(config.returnUrlHosts).toEqual(['ping.telex.im', 'staging.telex.im']);
+    expect(config.grafanaUrl).toBe('https://grafana.example.com');
+  });
+
+  it('derives PUBLIC_URL from PORT when it is empty', () => {
+    expect(loadConfig({ PORT: '4000' }).publicUrl).toBe('http://127.0.0.1:4000');
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be integer, got 'abc'/],
+    ['PUBLIC_URL', 'telex.example.com', /PUBLIC_URL must be an http\(s\) URL, got 'telex.example.com'/],
+    ['PUBLIC_URL', 'ftp://example.com', /PUBLIC_URL must be an http\(s\) URL/],
+    ['PROMETHEUS_URL', 'http://p:9090/?x=1', /PROMETHEUS_URL must be an http\(s\) URL without query/],
+    [
+      'TELEX_RETURN_URL_HOSTS',
+      'https://ping.telex.im',
+      /TELEX_RETURN_URL_HOSTS must be comma-separated host names, got 'https:\/\/ping.telex.im'/,
+    ],
+    ['TELEX_RETURN_URL_HOSTS', ' , ', /TELEX_RETURN_URL_HOSTS must be comma-separated host names/],
+    ['DELIVERY_ATTEMPTS', '0', /DELIVERY_ATTEMPTS must be >= 1, got '0'/],
+    ['WEBAPP_JOB', 'a job', /WEBAPP_JOB must match pattern/],
+    ['GRAFANA_URL', 'grafana', /GRAFANA_URL must be an http\(s\) URL, got 'grafana'/],
+  ])('rejects %s=%s naming the variable, the value and what it expected', (variable, value, message) => {
+    expect(() => loadConfig({ [variable]: value })).toThrowError(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrowError(message);
+  });
+});

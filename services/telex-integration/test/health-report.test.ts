@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { type HealthFigures, healthReport, unavailableReport } from '../src/health-report.ts';
+import { PrometheusError } from '../src/prometheus.ts';
+import { thresholdsFrom } from '../src/settings.ts';
+
+const AT = new Date('2026-11-22T10:00:00Z');
+const context = { job: 'webapp', grafanaUrl: '' };
+const defaults = thresholdsFrom([]);
+
+function figures(overrides: Partial<HealthFigures> = {}): HealthFigures {
+  return {
+    at: AT,
+    p95Seconds: 0.2124,
+    requestRate: 5.04,
+    errorRatio: 0.01,
+    cpuCores: [
+      { instance: 'a:3000', cores: 0.031 },
+      { instance: 'b:3000', cores: 0.045 },
+    ],
+    up: [
+      { instance: 'a:3000', up: true },
+      { instance: 'b:3000', up: true },
+    ],
+    ...overrides,
+  };
+}
+
+describe('healthReport', () => {
+  it('is a success listing every figure when nothing crosses a threshold', () => {
+    const report = healthReport(figures(), defaults, {
+      job: 'webapp',
+      grafanaUrl: 'https://grafana.example.com',
+    });
+    expect(report.status).toBe('success');
+    expect(report.message).toBe(
+      [
+        'webapp health: OK (2026-11-22 10:00:00 UTC)',
+        'p95 latency (5m): 212 ms, threshold 500 ms',
+        'request rate (1m): 5.0 req/s',
+        'error ratio (1m): 1.00%, threshold 5%',
+        'CPU (1m, % of a core): a:3000 3.1%, b:3000 4.5%, threshold 80%',
+        'instances up: 2 of 2',
+        'dashboard: https://grafana.example.com/d/fos-webapp/webapp-overview',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    [{ p95Seconds: 0.6125 }, 'p95 latency 613 ms is over the 500 ms threshold by 113 ms'],
+    [{ errorRatio: 0.075 }, 'error ratio 7.50% is over the 5% threshold by 2.50 points'],
+    [
+      { cpuCores: [{ instance: 'a:3000', cores: 0.923 }] },
+      'CPU of a:3000 is 92.3% of a core, over the 80% threshold by 12.3 points',
+    ],
+    [
+      {
+        up: [
+          { instance: 'a:3000', up: true },
+          { instance: 'b:3000', up: false },
+        ],
+      },
+      'instance b:3000 is down: Prometheus cannot scrape it',
+    ],
+    [{ up: [] }, 'no webapp instance is discovered: Prometheus has no target for job "webapp"'],
+  ])('is an error naming what crossed and by how much: %o', (overrides, problem) => {
+    const report = healthReport(figures(overrides), defaults, context);
+    expect(report.status).toBe('error');
+    expect(report.message.split('\n')).toEqual(
+      expect.arrayContaining(['webapp health: 1 problem (2026-11-22 10:00:00 UTC)', `- ${problem}`]),
+    );
+  });
+
+  it('uses the thresholds of the tick, equal is not over', () => {
+    const thresholds = thresholdsFrom([
+      { label: 'p95 latency threshold (ms)', default: '100' },
+      { label: 'error ratio threshold (%)', default: 1 },
+      { label: 'CPU threshold (% of a core)', default: 4 },
+    ]);
+    const report = healthReport(figures(), thresholds, context);
+    expect(report.message).toContain('- p95 latency 212 ms is over the 100 ms threshold by 112 ms');
+    expect(report.message).toContain('- CPU of b:3000 is 4.5% of a core');
+    expect(report.message).not.toContain('CPU of a:3000');
+    expect(report.message).not.toContain('- error ratio');
+    expect(report.message).toContain('webapp health: 2 problems');
+  });
+
+  it('says when there were no requests instead of inventing a latency', () => {
+    const report = healthReport(figures({ p95Seconds: undefined, errorRatio: undefined }), defaults, context);
+    expect(report.status).toBe('success');
+    expect(report.message).toContain('p95 latency (5m): no requests, threshold 500 ms');
+    expect(report.message).toContain('error ratio (1m): no requests');
+  });
+
+  it('shows an instance without a CPU figure as no data', () => {
+    const report = healthReport(
+      figures({ cpuCores: [{ instance: 'a:3000', cores: 0.01 }] }),
+      defaults,
+      context,
+    );
+    expect(report.message).toContain('CPU (1m, % of a core): a:3000 1.0%, b:3000 no data');
+  });
+});
+
+describe('unavailableReport', () => {
+  it('is an error that says what failed', () => {
+    const report = unavailableReport(
+      new PrometheusError('Prometheus at http://p:9090 did not answer: timed out'),
+      AT,
+      'webapp',
+    );
+    expect(report.status).toBe('error');
+    expect(report.message).toContain('webapp health: unknown (2026-11-22 10:00:00 UTC)');
+    expect(report.message).toContain('- Prometheus at http://p:9090 did not answer: timed out');
+  });
+});
