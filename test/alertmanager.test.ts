@@ -68,8 +68,8 @@ describe.skipIf(!amtool)('Alertmanager configuration', () => {
   });
 
   it.each([
-    [['alertname=InstanceDown', 'severity=critical', 'job=webapp'], 'email'],
-    [['alertname=HighLatencyP95', 'severity=warning', 'job=webapp'], 'email'],
+    [['alertname=InstanceDown', 'severity=critical', 'job=webapp'], 'team'],
+    [['alertname=HighLatencyP95', 'severity=warning', 'job=webapp'], 'team'],
     [['alertname=Watchdog', 'severity=none'], 'heartbeat'],
   ])('routes %j to %s', async (labels, receiver) => {
     const { dir } = await renderAlertmanagerConfig({}, await scratchDir());
