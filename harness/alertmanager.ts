@@ -38,7 +38,7 @@ export async function startAlertmanager(
   const rendered = await renderAlertmanagerConfig(
     {
       SMTP_SMARTHOST: `127.0.0.1:${smtpPort}`,
-      SMTP_AUTH_PASSWORD_FILE: repoPath('alertmanager/no-password'),
+      SMTP_AUTH_PASSWORD_FILE: repoPath('alertmanager/empty-secret'),
       ...extraEnv,
     },
     dir.path,

@@ -20,6 +20,8 @@ export interface LocalAddresses {
   webappTargets: string[];
   alertmanager: string;
   prometheus: string;
+  /** host:port of the Telex integration; none where it does not run. */
+  telexIntegration?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
     webapp: addresses.webappTargets,
     prometheus: [addresses.prometheus],
     alertmanager: [addresses.alertmanager],
+    'telex-integration': addresses.telexIntegration ? [addresses.telexIntegration] : [],
   };
   for (const scrape of config.scrape_configs) {
     const replacement = targets[scrape.job_name];

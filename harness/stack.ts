@@ -12,6 +12,7 @@ import { workDir } from './workdir.ts';
 
 const WEBAPP_SERVER = repoPath('services/webapp/src/server.ts');
 const GENERATOR_CLI = repoPath('services/request-generator/src/cli.ts');
+const TELEX_INTEGRATION_SERVER = repoPath('services/telex-integration/src/server.ts');
 
 export interface StackOptions {
   /** How many webapp instances (default 1). */
@@ -22,7 +23,17 @@ export interface StackOptions {
   /** Where alert emails link Grafana (default: compose's); '' for a stack without Grafana. */
   grafanaUrl?: string;
   /** Fixed ports (default: free ones the kernel picks). */
-  ports?: { prometheus?: number; alertmanager?: number; maildev?: number; webapps?: number[] };
+  ports?: {
+    prometheus?: number;
+    alertmanager?: number;
+    maildev?: number;
+    webapps?: number[];
+    telexIntegration?: number;
+  };
+  /** Chat settings for Alertmanager, as .env gives them (SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL, ...). */
+  chatEnv?: Record<string, string>;
+  /** Host names the Telex integration may post reports to (default 127.0.0.1: stand-ins in tests). */
+  telexReturnUrlHosts?: string;
   /** Keep the data directory (Prometheus' TSDB, mails, checkpoints) when the stack stops. */
   keepData?: boolean;
 }
@@ -129,6 +140,8 @@ export class Stack {
   readonly maildev: Maildev;
   readonly prometheus: RunningPrometheus;
   readonly alertmanager: RunningAlertmanager;
+  readonly telexIntegration: ManagedProcess;
+  readonly telexIntegrationUrl: string;
   readonly generators: Generator[] = [];
   /** Everything the stack writes lives here: TSDB, Alertmanager config and data, mails, checkpoints. */
   readonly dataDir: string;
@@ -139,9 +152,12 @@ export class Stack {
     maildev: Maildev,
     prometheus: RunningPrometheus,
     alertmanager: RunningAlertmanager,
+    telexIntegration: { process: ManagedProcess; url: string },
     dataDir: string,
     keepData: boolean,
   ) {
+    this.telexIntegration = telexIntegration.process;
+    this.telexIntegrationUrl = telexIntegration.url;
     this.webapps = webapps;
     this.maildev = maildev;
     this.prometheus = prometheus;
@@ -160,6 +176,7 @@ export class Stack {
     }
     const dataDir = await mkdtemp(join(tmpdir(), 'fos-stack-'));
     const ports = options.ports ?? {};
+    const grafanaUrl = options.grafanaUrl ?? 'http://127.0.0.1:3000';
     const started: Array<{ stop(): Promise<void> }> = [];
     try {
       const maildev = await Maildev.create({ webPort: ports.maildev, dir: dataDir });
@@ -181,18 +198,47 @@ export class Stack {
       const alertmanager = await startAlertmanager(
         alertmanagerBinary,
         maildev.smtpPort,
-        { GRAFANA_URL: options.grafanaUrl ?? 'http://127.0.0.1:3000' },
+        { GRAFANA_URL: grafanaUrl, ...options.chatEnv },
         { port: ports.alertmanager, dir: dataDir },
       );
       started.push(alertmanager);
+      const telexPort = ports.telexIntegration ?? (await freePort());
       const prometheus = await startPrometheus(
         prometheusBinary,
-        { webappTargets: webapps.map((w) => w.target), alertmanager: new URL(alertmanager.url).host },
+        {
+          webappTargets: webapps.map((w) => w.target),
+          alertmanager: new URL(alertmanager.url).host,
+          telexIntegration: `127.0.0.1:${telexPort}`,
+        },
         { port: ports.prometheus, dir: dataDir },
       );
       started.push(prometheus);
+      const telexUrl = `http://127.0.0.1:${telexPort}`;
+      const telexIntegration = new ManagedProcess(
+        'telex-integration',
+        process.execPath,
+        [TELEX_INTEGRATION_SERVER],
+        {
+          PATH: process.env.PATH,
+          HOST: '127.0.0.1',
+          PORT: String(telexPort),
+          PROMETHEUS_URL: prometheus.url,
+          TELEX_RETURN_URL_HOSTS: options.telexReturnUrlHosts ?? '127.0.0.1',
+          GRAFANA_URL: grafanaUrl,
+        },
+      );
+      started.push(telexIntegration);
+      await telexIntegration.waitReady(`${telexUrl}/ready`, 20_000);
 
-      const stack = new Stack(webapps, maildev, prometheus, alertmanager, dataDir, options.keepData ?? false);
+      const stack = new Stack(
+        webapps,
+        maildev,
+        prometheus,
+        alertmanager,
+        { process: telexIntegration, url: telexUrl },
+        dataDir,
+        options.keepData ?? false,
+      );
       if (options.generator !== false) stack.startGenerator(options.generator ?? []);
       return stack;
     } catch (error) {
@@ -220,6 +266,7 @@ export class Stack {
       ...this.generators.map((g, i) => section(`generator-${i + 1}`, g.process.log)),
       section('prometheus', this.prometheus.process.log),
       section('alertmanager', this.alertmanager.process.log),
+      section('telex-integration', this.telexIntegration.log),
       section('maildev', this.maildev.process?.log ?? ''),
     ].join('');
   }
@@ -228,6 +275,7 @@ export class Stack {
   async stop(): Promise<void> {
     await Promise.all(this.generators.map((g) => g.process.stop(15_000)));
     await Promise.all(this.webapps.map((w) => w.stop()));
+    await this.telexIntegration.stop();
     await this.prometheus.stop();
     await this.alertmanager.stop();
     await this.maildev.stop();

@@ -1,15 +1,34 @@
 // What `make up-local` reads at start and what it takes on stdin: pure functions, tested on their own.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { repoPath } from './paths.ts';
 
 export interface UpLocalSettings {
-  ports: { prometheus: number; alertmanager: number; maildev: number; webapp: number };
+  ports: {
+    prometheus: number;
+    alertmanager: number;
+    maildev: number;
+    webapp: number;
+    telexIntegration: number;
+  };
   /** Keep Prometheus' TSDB, the mails and the checkpoints when it stops (KEEP_DATA=1). */
   keepData: boolean;
   /** Where emails link Grafana; '' (the default) leaves the links out, as no Grafana runs here. */
   grafanaUrl: string;
+  /** The chat receivers' settings given in the environment, passed to Alertmanager as Compose does. */
+  chatEnv: Record<string, string>;
+  /** Where the Telex integration may post reports: Telex's host unless set. */
+  telexReturnUrlHosts: string;
 }
+
+/** The variables that turn chat receivers on (alertmanager/render-config.sh reads them). */
+export const CHAT_VARIABLES = [
+  'SLACK_WEBHOOK_URL_FILE',
+  'DISCORD_WEBHOOK_URL_FILE',
+  'TEAMS_WEBHOOK_URL_FILE',
+  'TELEX_WEBHOOK_URL',
+] as const;
 
 /** The port variables, as in .env.example; the Compose defaults, so the README's URLs hold for both. */
 export const PORT_VARIABLES = {
@@ -17,6 +36,7 @@ export const PORT_VARIABLES = {
   alertmanager: 'ALERTMANAGER_PORT',
   maildev: 'MAILDEV_PORT',
   webapp: 'WEBAPP_PORTS',
+  telexIntegration: 'TELEX_INTEGRATION_PORT',
 } as const;
 
 /** `NAME=value` lines of an env file (comments and blank lines skipped). */
@@ -59,9 +79,18 @@ export function upLocalSettings(
       alertmanager: port(PORT_VARIABLES.alertmanager),
       maildev: port(PORT_VARIABLES.maildev),
       webapp: port(PORT_VARIABLES.webapp),
+      telexIntegration: port(PORT_VARIABLES.telexIntegration),
     },
     keepData: keep === '1' || keep === 'true',
     grafanaUrl: env.GRAFANA_URL ?? '',
+    // URL files relative to where make runs, as in .env; Alertmanager would read them relative to its config.
+    chatEnv: Object.fromEntries(
+      CHAT_VARIABLES.filter((name) => env[name]).map((name) => {
+        const value = env[name] as string;
+        return [name, name.endsWith('_FILE') ? resolve(value) : value];
+      }),
+    ),
+    telexReturnUrlHosts: env.TELEX_RETURN_URL_HOSTS || defaults.TELEX_RETURN_URL_HOSTS || 'ping.telex.im',
   };
 }
 

@@ -38,11 +38,14 @@ const stack = await Stack.start({
   generator: false,
   grafanaUrl: settings.grafanaUrl,
   keepData: settings.keepData,
+  chatEnv: settings.chatEnv,
+  telexReturnUrlHosts: settings.telexReturnUrlHosts,
   ports: {
     prometheus: ports.prometheus,
     alertmanager: ports.alertmanager,
     maildev: ports.maildev,
     webapps: [ports.webapp],
+    telexIntegration: ports.telexIntegration,
   },
 }).catch((error: unknown) => fail((error as Error).message));
 const webapp = stack.webapps[0] as Webapp;
@@ -59,6 +62,8 @@ say(`
     Alertmanager  ${stack.alertmanager.url}${apiOnly(alertmanagerUi)}
     Alert emails  ${stack.maildev.url}  (maildev)
     webapp        ${webapp.url}  (docs at /docs, metrics at /metrics)
+    Telex         ${stack.telexIntegrationUrl}/integration.json  (the integration spec; ticks to /tick)
+    chat          ${Object.keys(settings.chatEnv).length ? Object.keys(settings.chatEnv).join(', ') : 'no chat receiver: set SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL, ... (README)'}
     data          ${stack.dataDir}  (${settings.keepData ? 'kept on stop: KEEP_DATA=1' : 'removed on stop; KEEP_DATA=1 keeps it'})
 `);
 if (!prometheusUi || !alertmanagerUi) {

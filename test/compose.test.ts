@@ -74,10 +74,10 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
 });
 
 describe('docker-compose.yml conventions', () => {
-  it('runs the six services of the stack, and k6 only in the load profile', () => {
+  it('runs the seven services of the stack, and k6 only in the load profile', () => {
     const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
     expect(always.sort()).toEqual(
-      ['alertmanager', 'grafana', 'maildev', 'prometheus', 'request-generator', 'webapp'].sort(),
+      ['alertmanager', 'grafana', 'maildev', 'prometheus', 'request-generator', 'telex-integration', 'webapp'].sort(),
     );
     expect(compose.services.k6?.profiles).toEqual(['load']);
   });

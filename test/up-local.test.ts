@@ -1,12 +1,15 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommand, upLocalSettings } from '../harness/up-local-settings.ts';
 
 describe('up-local settings', () => {
   it('defaults to the Compose ports of .env.example, so the README URLs hold for both stacks', () => {
     expect(upLocalSettings({})).toEqual({
-      ports: { prometheus: 9090, alertmanager: 9093, maildev: 1080, webapp: 8080 },
+      ports: { prometheus: 9090, alertmanager: 9093, maildev: 1080, webapp: 8080, telexIntegration: 3100 },
       keepData: false,
       grafanaUrl: '',
+      chatEnv: {},
+      telexReturnUrlHosts: 'ping.telex.im',
     });
   });
 
@@ -18,11 +21,27 @@ describe('up-local settings', () => {
       WEBAPP_PORTS: '18080',
       KEEP_DATA: '1',
       GRAFANA_URL: 'http://grafana.internal:3000',
+      TELEX_INTEGRATION_PORT: '13100',
+      TELEX_RETURN_URL_HOSTS: 'ping.telex.im,staging.telex.im',
+      SLACK_WEBHOOK_URL_FILE: './secrets/slack_webhook_url',
+      TELEX_WEBHOOK_URL: 'https://ping.telex.im/v1/webhooks/x',
+      DISCORD_WEBHOOK_URL_FILE: '',
     });
     expect(settings).toEqual({
-      ports: { prometheus: 19090, alertmanager: 19093, maildev: 11080, webapp: 18080 },
+      ports: {
+        prometheus: 19090,
+        alertmanager: 19093,
+        maildev: 11080,
+        webapp: 18080,
+        telexIntegration: 13100,
+      },
       keepData: true,
       grafanaUrl: 'http://grafana.internal:3000',
+      chatEnv: {
+        SLACK_WEBHOOK_URL_FILE: resolve('secrets/slack_webhook_url'),
+        TELEX_WEBHOOK_URL: 'https://ping.telex.im/v1/webhooks/x',
+      },
+      telexReturnUrlHosts: 'ping.telex.im,staging.telex.im',
     });
   });
 
