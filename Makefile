@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario dashboards up down logs ps k6-smoke load bench bench-quick compose-test
+.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert dashboards up down logs ps k6-smoke load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -40,8 +40,8 @@ typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types
 test: lint typecheck tools ## Everything: lint, types and every test suite (what CI runs)
 	$(WITH_NODE) $(BIN)/vitest run
 
-test-unit: install ## The webapp and generator suites only
-	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator
+test-unit: install ## The webapp, generator and Telex integration suites only
+	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration
 
 e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager, k6)
 	$(WITH_NODE) $(BIN)/vitest run --project e2e
@@ -57,7 +57,7 @@ load: .env ## Run a k6 script against the compose stack: make load SCENARIO=smok
 	@case "$(SCENARIO)" in smoke|load|spike|soak) ;; *) echo "SCENARIO must be smoke, load, spike or soak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	$(COMPOSE) --profile load run --rm k6 run -o experimental-prometheus-rw /scripts/$(SCENARIO).ts
 
-build: install ## Compile both services to dist/
+build: install ## Compile the services and their kit to dist/
 	$(WITH_NODE) npm run build
 
 dashboards: install ## Regenerate grafana/dashboards/*.json from grafana/src
@@ -82,6 +82,11 @@ scenario: install ## Send a generator scenario to the running stack (make up or 
 	@case "$(SCENARIO)" in steady|spike|errors|latency) ;; *) echo "SCENARIO must be steady, spike, errors or latency, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	@curl -fs -o /dev/null --max-time 3 "$(TARGET)/health" || { echo "no webapp answers at $(TARGET): start the stack (make up or make up-local), or set TARGET" >&2; exit 2; }
 	$(WITH_NODE) node services/request-generator/src/cli.ts --target "$(TARGET)" --scenario "$(SCENARIO)" --report-every 10 $(ARGS)
+
+# The Alertmanager both stacks publish: ALERTMANAGER_PORT from .env, else 9093. ALERTMANAGER_URL= overrides it.
+ALERTMANAGER_URL ?= http://127.0.0.1:$(or $(shell sed -n 's/^ALERTMANAGER_PORT=\([0-9]*\).*/\1/p' .env 2>/dev/null),9093)
+test-alert: install ## Send a harmless TestAlert through the running stack: checks email and every chat receiver (resolves in 2 min)
+	$(WITH_NODE) node harness/test-alert.ts "$(ALERTMANAGER_URL)"
 
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")

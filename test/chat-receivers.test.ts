@@ -11,6 +11,8 @@ import {
 import { CHATS, type ChatStandIns, startChatStandIns } from '../harness/chat.ts';
 import { run } from '../harness/exec.ts';
 import { Maildev } from '../harness/maildev.ts';
+import { repoPath } from '../harness/paths.ts';
+import { TEST_ALERT_MINUTES } from '../harness/test-alert.ts';
 import { pinnedTool } from '../harness/tools.ts';
 import { readChatBody } from './support/chat-bodies.ts';
 import { alertRules } from './support/repo.ts';
@@ -185,4 +187,52 @@ describe.skipIf(!alertmanagerBinary)('Alertmanager sending to every chat and by 
       CHATS.map((chat) => stands.servers[chat].requests.filter((r) => r.body.length > 0).length),
     ).toEqual([3, 2, 2, 2]);
   }, 120_000);
+});
+
+describe.skipIf(!alertmanagerBinary)('make test-alert', () => {
+  it('brings a TestAlert to email and every chat that is on, resolving by itself', async () => {
+    const dir = await scratchDir();
+    const mail = await Maildev.create();
+    await mail.start();
+    const stands = await startChatStandIns(dir);
+    const alertmanager = await startAlertmanager(alertmanagerBinary as string, mail.smtpPort, stands.env);
+    try {
+      const result = await run(process.execPath, [repoPath('harness/test-alert.ts'), alertmanager.url]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`TestAlert sent to ${alertmanager.url}`);
+      for (const chat of CHATS) {
+        const [request] = await stands.servers[chat].waitForRequests(1, 20_000);
+        const message = readChatBody(chat, request?.body ?? '');
+        expect(message.title).toBe(
+          '[FIRING:1] TestAlert (info) on make-test-alert: Test alert from make test-alert: if you read this, this receiver works',
+        );
+        expect(message.text).toContain(`Query: ${alertmanager.url}/#/alerts?filter=`);
+      }
+      const email = await mail.waitForEmail(
+        'the test alert email',
+        (m) => m.subject.includes('TestAlert'),
+        20_000,
+      );
+      expect(email.text).toContain('Nothing is wrong.');
+      const [posted] = (await (await fetch(`${alertmanager.url}/api/v2/alerts`)).json()) as {
+        startsAt: string;
+        endsAt: string;
+      }[];
+      expect(Date.parse(posted?.endsAt ?? '') - Date.parse(posted?.startsAt ?? '')).toBe(
+        TEST_ALERT_MINUTES * 60_000,
+      );
+    } finally {
+      await alertmanager.stop();
+      await stands.stop();
+      await mail.stop();
+    }
+  }, 60_000);
+
+  it('says what to do when no Alertmanager answers', async () => {
+    const result = await run(process.execPath, [repoPath('harness/test-alert.ts'), 'http://127.0.0.1:1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^test-alert: no Alertmanager took the alert at http:\/\/127\.0\.0\.1:1 .*start the stack/,
+    );
+  });
 });

@@ -23,6 +23,7 @@ export function readChatBody(chat: Chat, body: string): ChatMessage {
       const [attachment] = json.attachments;
       expect(attachment).toMatchObject({ title: string, text: string, fallback: string });
       expect(['good', 'warning', 'danger']).toContain(attachment.color);
+      expect(attachment.fallback).toBe(attachment.title);
       expect(attachment.mrkdwn_in ?? []).toEqual(expect.any(Array));
       return { title: attachment.title, text: attachment.text };
     }
