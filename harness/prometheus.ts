@@ -73,9 +73,11 @@ export class PrometheusClient {
     return body.data;
   }
 
-  async query(expr: string): Promise<VectorSample[]> {
+  /** The instant vector of `expr` now, or at `time`. */
+  async query(expr: string, time?: Date): Promise<VectorSample[]> {
     const data = await this.#get<{ resultType: string; result: VectorSample[] }>('/api/v1/query', {
       query: expr,
+      ...(time ? { time: String(time.getTime() / 1000) } : {}),
     });
     return data.result;
   }

@@ -1,0 +1,182 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHATS, type ChatStandIns, startChatStandIns } from '../harness/chat.ts';
+import { waitFor } from '../harness/process.ts';
+import { RecordingServer } from '../harness/recording-server.ts';
+import { Stack, type Webapp } from '../harness/stack.ts';
+import { pinnedTool } from '../harness/tools.ts';
+import { format, healthQueries } from '../services/telex-integration/src/health-report.ts';
+import { expectWebappTargetsUp } from '../test/support/acceptance.ts';
+import { readChatBody } from '../test/support/chat-bodies.ts';
+import { reportFigure } from './report.ts';
+
+const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
+
+interface TelexReport {
+  message: string;
+  status: string;
+  username: string;
+  event_name: string;
+}
+
+/** Sends one tick to the integration and returns the report its return_url received. */
+async function tick(
+  stack: Stack,
+  channel: RecordingServer,
+  settings: { label: string; default: unknown }[] = [],
+) {
+  // A report reads Prometheus at a whole second, up to one before the tick: let that second see what the test saw.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const before = channel.requests.length;
+  const response = await fetch(`${stack.telexIntegrationUrl}/tick`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ channel_id: 'e2e', return_url: `${channel.url}/v1/return/e2e`, settings }),
+  });
+  expect(response.status).toBe(202);
+  const requests = await channel.waitForRequests(before + 1, 15_000);
+  return JSON.parse(requests.at(-1)?.body ?? '{}') as TelexReport;
+}
+
+/** The moment a report names in its first line, "(2026-11-22 10:00:00 UTC)". */
+function reportTime(message: string): Date {
+  const match = /\((\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) UTC\)/.exec(message.split('\n')[0] ?? '');
+  if (!match) throw new Error(`no time in the report:\n${message}`);
+  return new Date(`${match[1]}T${match[2]}Z`);
+}
+
+describe.skipIf(!binaries)('chat on the real stack', () => {
+  it('reports figures equal to Prometheus’, names crossed thresholds and a down instance, and brings an alert to every chat', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'e2e-chat-'));
+    const stands: ChatStandIns = await startChatStandIns(dir);
+    const channel = await RecordingServer.start('telex-channel');
+    const stack = await Stack.start({ webapps: 2, chatEnv: stands.env });
+    try {
+      const prometheus = stack.prometheus.client;
+      await expectWebappTargetsUp(prometheus, 2, 30_000);
+      // Every figure needs two scrapes in its window and a rule evaluation after them.
+      const queries = healthQueries('webapp');
+      await waitFor(
+        'every figure of the report in Prometheus',
+        async () => {
+          const answers = await Promise.all(Object.values(queries).map((q) => prometheus.query(q)));
+          const [cpu, up] = [await prometheus.query(queries.cpuCores), await prometheus.query(queries.up)];
+          const complete = answers.every((a) => a.length > 0 && a.every((s) => s.value[1] !== 'NaN'));
+          return (complete && cpu.length === 2 && up.length === 2) || undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+
+      const healthy = await tick(stack, channel);
+      const at = reportTime(healthy.message);
+      /** The first sample of `expr`, now or at `time`. */
+      const value = async (expr: string, time?: Date) =>
+        Number((await prometheus.query(expr, time))[0]?.value[1]);
+      const lines = healthy.message.split('\n');
+      expect(lines).toContain(
+        `p95 latency (5m): ${format.latency(await value(queries.p95Seconds, at))}, threshold 500 ms`,
+      );
+      expect(lines).toContain(`request rate (1m): ${format.rate(await value(queries.requestRate, at))}`);
+      expect(lines).toContain(
+        `error ratio (1m): ${format.ratio(await value(queries.errorRatio, at))}, threshold 5%`,
+      );
+      const cpu = (await prometheus.query(queries.cpuCores, at))
+        .map((s) => ({ instance: s.metric.instance ?? '', cores: Number(s.value[1]) }))
+        .sort((a, b) => a.instance.localeCompare(b.instance))
+        .map((s) => `${s.instance} ${format.cpu(s.cores)}`);
+      expect(cpu).toHaveLength(2);
+      expect(lines).toContain(`CPU (1m, % of a core): ${cpu.join(', ')}, threshold 80%`);
+      expect(lines).toContain('instances up: 2 of 2');
+      expect(healthy.status).toBe('success');
+      reportFigure(`telex: health report as received:\n${JSON.stringify(healthy, null, 2)}`);
+
+      // Some requests fail on purpose, so that an error-ratio threshold of 0 is crossed too.
+      // One first, and a scrape later the rest: rate() counts only increases after a series' first sample.
+      const target = (stack.webapps[0] as Webapp).url;
+      await fetch(`${target}/ep_one?fail=true`).then((r) => r.text());
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${target}/ep_one?fail=true`).then((r) => r.text())),
+      );
+      await waitFor('a 5xx ratio above 0', async () => (await value(queries.errorRatio)) > 0 || undefined, {
+        timeoutMs: 30_000,
+      });
+      const crossed = await tick(stack, channel, [
+        { label: 'p95 latency threshold (ms)', default: '1' },
+        { label: 'CPU threshold (% of a core)', default: 0 },
+        { label: 'error ratio threshold (%)', default: 0 },
+      ]);
+      expect(crossed.status).toBe('error');
+      expect(crossed.message).toMatch(/^- p95 latency \d+ ms is over the 1 ms threshold by \d+ ms$/m);
+      expect(crossed.message).toMatch(
+        /^- error ratio \d+\.\d\d% is over the 0% threshold by \d+\.\d\d points$/m,
+      );
+      expect(crossed.message.match(/^- CPU of 127\.0\.0\.1:\d+ is .* over the 0% threshold/gm)).toHaveLength(
+        2,
+      );
+
+      // An instance dies: the next report names it, and InstanceDown reaches every chat.
+      const victim = stack.webapps[1] as Webapp;
+      victim.process?.signal('SIGKILL');
+      await waitFor(
+        'the killed target down',
+        async () => (await value(`up{instance="${victim.target}"}`)) === 0 || undefined,
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const down = await tick(stack, channel);
+      expect(down.status).toBe('error');
+      expect(down.message).toContain(`- instance ${victim.target} is down: Prometheus cannot scrape it`);
+      expect(down.message).toContain('instances up: 1 of 2');
+      reportFigure(
+        `telex: health report with an instance down, as received:\n${JSON.stringify(down, null, 2)}`,
+      );
+
+      for (const chat of CHATS) {
+        const [firing] = await stands.servers[chat].waitForRequests(1, 60_000);
+        const message = readChatBody(chat, firing?.body ?? '');
+        expect(message.title).toBe(
+          `[FIRING:1] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is down`,
+        );
+        expect(message.text).toContain(`Scrape error: connection refused`);
+      }
+      const alerts = (await (
+        await fetch(`${stack.alertmanager.url}/api/v2/alerts?filter=alertname%3D%22InstanceDown%22`)
+      ).json()) as {
+        startsAt: string;
+      }[];
+      const firedAt = Date.parse(alerts[0]?.startsAt ?? '');
+      for (const chat of CHATS) {
+        const arrived = stands.servers[chat].requests[0]?.at ?? 0;
+        reportFigure(
+          `${chat}: InstanceDown fired to chat message ${((arrived - firedAt) / 1000).toFixed(1)} s`,
+        );
+        expect(arrived - firedAt).toBeLessThan(15_000);
+        reportFigure(`${chat}: firing message as received: ${stands.servers[chat].requests[0]?.body.trim()}`);
+      }
+
+      await victim.start();
+      for (const chat of CHATS) {
+        const requests = await stands.servers[chat].waitForRequests(2, 90_000);
+        const message = readChatBody(chat, requests[1]?.body ?? '');
+        expect(message.title).toBe(
+          `[RESOLVED] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is up again`,
+        );
+        reportFigure(`${chat}: resolved message as received: ${requests[1]?.body.trim()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(CHATS.map((chat) => stands.servers[chat].requests.length)).toEqual([2, 2, 2, 2]);
+    } catch (error) {
+      (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
+      throw error;
+    } finally {
+      await stack.stop();
+      await stands.stop();
+      await channel.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
