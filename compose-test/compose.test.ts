@@ -34,7 +34,7 @@ let envFile = '';
 // is the version docker-compose.yml pins whatever else the machine has.
 let dockerConfig = '';
 let standIns: StandIn[] = [];
-const ports = { prometheus: 0, alertmanager: 0, maildev: 0 };
+const ports = { prometheus: 0, alertmanager: 0, maildev: 0, telexIntegration: 0 };
 
 /** `docker compose` on the real file plus only the test override (Grafana left out). */
 async function compose(args: string[], timeoutMs = 900_000) {
@@ -128,6 +128,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     ports.prometheus = await freePort();
     ports.alertmanager = await freePort();
     ports.maildev = await freePort();
+    ports.telexIntegration = await freePort();
     const example = await readFile(repoPath('.env.example'), 'utf8');
     const settings: Record<string, string> = {
       GRAFANA_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
@@ -135,6 +136,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       PROMETHEUS_PORT: String(ports.prometheus),
       ALERTMANAGER_PORT: String(ports.alertmanager),
       MAILDEV_PORT: String(ports.maildev),
+      TELEX_INTEGRATION_PORT: String(ports.telexIntegration),
       WEBAPP_PORTS: await freePortRange(10),
     };
     envFile = join(await mkdtemp(join(tmpdir(), 'compose-test-')), '.env');
@@ -151,13 +153,14 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure(`compose: images built in ${((Date.now() - buildStarted) / 1000).toFixed(0)} s`);
     const upStarted = Date.now();
     await compose(['up', '-d']);
-    const health = await waitHealthy(5, 180_000);
+    const health = await waitHealthy(6, 180_000);
     reportFigure(
       `compose: up to all healthy in ${((Date.now() - upStarted) / 1000).toFixed(1)} s (${Object.keys(health).join(', ')}; Grafana left out: no stand-in image)`,
     );
     for (const image of [
       'fastify-observability-stack/webapp:0.1.0',
       'fastify-observability-stack/request-generator:0.1.0',
+      'fastify-observability-stack/telex-integration:0.1.0',
     ]) {
       reportFigure(`compose: image ${image} ${(await imageSizeMb(image)).toFixed(0)} MB`);
     }
@@ -226,6 +229,22 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const panels = await expectEveryPanelHasData(prometheus(), WEBAPP_DASHBOARD_UID);
     reportFigure(`compose: ${panels} panel queries returned data`);
   }, 240_000);
+
+  it('serves the Telex integration spec at the published port, and Prometheus scrapes the service', async () => {
+    const base = `http://127.0.0.1:${ports.telexIntegration}`;
+    const spec = (await (await fetch(`${base}/integration.json`)).json()) as { data: { tick_url: string } };
+    expect(spec.data.tick_url).toBe(`${base}/tick`);
+    const target = await waitFor(
+      'the telex-integration target up',
+      async () => {
+        const [sample] = await prometheus().query('up{job="telex-integration"}');
+        return sample?.value[1] === '1' ? sample : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 2000 },
+    );
+    expect(target.metric.instance).toBe('telex-integration:3100');
+    reportFigure('compose: telex-integration serves integration.json on 127.0.0.1 and its target is up');
+  }, 120_000);
 
   it('mails InstanceDown when the webapp container stops, and the resolution when it starts', async () => {
     const [id] = (await compose(['ps', '-q', 'webapp'])).split('\n');

@@ -59,6 +59,54 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
     ]);
   });
 
+  it('turns a chat receiver on from its .env setting alone, mounting its URL file read-only', async () => {
+    const resolve = async (extra: Record<string, string>) => {
+      const result = await run(
+        dockerCompose as string,
+        ['--env-file', await envFile('test-only'), 'config'],
+        {
+          cwd: REPO,
+          env: { ...env, ...extra },
+        },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const alertmanager = (
+        parse(result.stdout) as {
+          services: Record<
+            string,
+            { environment: Record<string, string>; volumes: Record<string, unknown>[] }
+          >;
+        }
+      ).services.alertmanager;
+      const mount = (target: string) => alertmanager?.volumes.find((v) => v.target === target);
+      return { environment: alertmanager?.environment ?? {}, mount };
+    };
+    const off = await resolve({});
+    for (const name of [
+      'SLACK_WEBHOOK_URL_FILE',
+      'DISCORD_WEBHOOK_URL_FILE',
+      'TEAMS_WEBHOOK_URL_FILE',
+      'TELEX_WEBHOOK_URL',
+    ]) {
+      expect(off.environment[name] ?? '', name).toBe('');
+    }
+    expect(off.mount('/run/secrets/slack_webhook_url')).toMatchObject({
+      source: repoPath('alertmanager/empty-secret'),
+      read_only: true,
+    });
+    const on = await resolve({
+      SLACK_WEBHOOK_URL_FILE: './secrets/slack_webhook_url',
+      TELEX_WEBHOOK_URL: 'https://ping.telex.im/v1/webhooks/x',
+    });
+    expect(on.environment.SLACK_WEBHOOK_URL_FILE).toBe('/run/secrets/slack_webhook_url');
+    expect(on.environment.DISCORD_WEBHOOK_URL_FILE ?? '').toBe('');
+    expect(on.environment.TELEX_WEBHOOK_URL).toBe('https://ping.telex.im/v1/webhooks/x');
+    expect(on.mount('/run/secrets/slack_webhook_url')).toMatchObject({
+      source: repoPath('secrets/slack_webhook_url'),
+      read_only: true,
+    });
+  });
+
   it('refuses to start without a Grafana admin password, naming the variable', async () => {
     const result = await run(
       dockerCompose as string,
@@ -77,7 +125,15 @@ describe('docker-compose.yml conventions', () => {
   it('runs the seven services of the stack, and k6 only in the load profile', () => {
     const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
     expect(always.sort()).toEqual(
-      ['alertmanager', 'grafana', 'maildev', 'prometheus', 'request-generator', 'telex-integration', 'webapp'].sort(),
+      [
+        'alertmanager',
+        'grafana',
+        'maildev',
+        'prometheus',
+        'request-generator',
+        'telex-integration',
+        'webapp',
+      ].sort(),
     );
     expect(compose.services.k6?.profiles).toEqual(['load']);
   });
