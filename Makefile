@@ -112,6 +112,7 @@ up: .env ## Build and start the stack in the background, then print the URLs
 	echo "  Alertmanager  http://127.0.0.1:$${ALERTMANAGER_PORT:-9093}"; \
 	echo "  Alert emails  http://127.0.0.1:$${MAILDEV_PORT:-1080}  (maildev)"; \
 	echo "  webapp        http://127.0.0.1:$${WEBAPP_PORTS%%-*}  (docs at /docs, metrics at /metrics)"; \
+	echo "  Telex         http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/integration.json  (the integration spec)"; \
 	echo; echo "  '$(COMPOSE) ps' shows health; services take ~30 s to become healthy."
 
 down: ## Stop the stack (data volumes are kept; add -v by hand to drop them)

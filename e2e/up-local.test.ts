@@ -20,9 +20,18 @@ async function startUpLocal(ports?: Record<string, string>) {
     ALERTMANAGER_PORT: String(await freePort()),
     MAILDEV_PORT: String(await freePort()),
     WEBAPP_PORTS: String(await freePort()),
+    TELEX_INTEGRATION_PORT: String(await freePort()),
     ...ports,
   };
   delete env.GRAFANA_URL;
+  for (const name of [
+    'SLACK_WEBHOOK_URL_FILE',
+    'DISCORD_WEBHOOK_URL_FILE',
+    'TEAMS_WEBHOOK_URL_FILE',
+    'TELEX_WEBHOOK_URL',
+  ]) {
+    delete env[name];
+  }
   delete env.KEEP_DATA;
   const child = spawn(process.execPath, [repoPath('harness/up-local.ts')], {
     env,
@@ -64,6 +73,13 @@ describe.skipIf(!binaries)('make up-local', () => {
       expect(banner).toContain(`Alert emails  http://127.0.0.1:${env.MAILDEV_PORT}`);
       const webapp = `http://127.0.0.1:${env.WEBAPP_PORTS}`;
       expect(banner).toContain(`webapp        ${webapp}`);
+      const telex = `http://127.0.0.1:${env.TELEX_INTEGRATION_PORT}`;
+      expect(banner).toContain(`Telex         ${telex}/integration.json`);
+      const spec = (await (await fetch(`${telex}/integration.json`)).json()) as {
+        data: { tick_url: string };
+      };
+      expect(spec.data.tick_url).toBe(`${telex}/tick`);
+      expect(banner).toMatch(/chat +no chat receiver: set SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL/);
       expect(banner).toMatch(/kill +SIGKILL the webapp/);
       const dataDir = (banner.match(/^ {4}data +(\S+)/m) ?? [])[1] as string;
       expect(existsSync(dataDir)).toBe(true);
