@@ -50,7 +50,12 @@ export function createHttpSender(
         path: `${basePath}${request.path}`,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      await response.body.dump();
+      // Read the body to its end: a response cut short (fewer bytes than its Content-Length, then a
+      // close) throws here and counts as a reset, not as the status its headers promised. dump()
+      // would swallow that error.
+      for await (const _chunk of response.body) {
+        // discarded
+      }
       return { kind: 'response', status: response.statusCode };
     } catch (error) {
       return classifyError(error);

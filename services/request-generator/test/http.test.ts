@@ -41,7 +41,40 @@ async function sendThroughDroppingServer(drops: number, request: Parameters<Http
   }
 }
 
+/** A raw HTTP server that promises 100 bytes, sends 7 and closes: a response cut short. */
+export async function truncatingServer(): Promise<{ url: URL; received: () => number }> {
+  let seen = 0;
+  const server = createServer((socket: Socket) => {
+    socket.on('data', () => {
+      seen++;
+      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"route');
+    });
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return { url: new URL(`http://127.0.0.1:${port}`), received: () => seen };
+}
+
 describe('HTTP sender', () => {
+  it('counts a response cut short as a reset, not as its status', async () => {
+    const { url, received } = await truncatingServer();
+    const sender = createHttpSender(url, { maxInFlight: 4, timeoutMs: 2000 });
+    try {
+      const outcome = await sender.send({
+        route: 'ep_one',
+        method: 'GET',
+        path: '/ep_one',
+        expectFailure: false,
+      });
+      expect(outcome).toMatchObject({ kind: 'reset', retried: true });
+      expect(received()).toBe(2);
+    } finally {
+      await sender.close();
+    }
+  });
+
   it('sends a GET once more when its connection closes before any answer, and says so', async () => {
     const { outcome, received } = await sendThroughDroppingServer(1, {
       route: 'ep_one',

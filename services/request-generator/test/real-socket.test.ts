@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -137,6 +138,31 @@ describe('generator against a real webapp on 127.0.0.1', () => {
     const { code, stderr } = await runCli(['--rate', 'lots']);
     expect(code).toBe(2);
     expect(stderr).toContain('--rate: expected a number');
+  });
+
+  it('the CLI fails when every response is cut short (no complete answer: exit 4), counting none as 2xx', async () => {
+    // 200 OK, Content-Length: 100, then 7 bytes and a close.
+    const server = createServer((socket) =>
+      socket.on('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"route')),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      const { code, stdout } = await runCli([
+        '--target',
+        `http://127.0.0.1:${port}`,
+        '--rate',
+        '10',
+        '--duration',
+        '1',
+      ]);
+      expect(code).toBe(4);
+      expect(stdout).toMatch(/ 2xx=0 /);
+      expect(stdout).toMatch(/reset=[1-9]/);
+    } finally {
+      server.close();
+    }
   });
 
   it('the CLI exits 4 when nothing listens at the target, reporting refusals apart from failures', async () => {
