@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const CHECKPOINT_FORMAT_VERSION = 1;
+/** A checkpoint is under 100 bytes; a file much larger is not one, and is never read whole. */
+export const CHECKPOINT_MAX_BYTES = 64 * 1024;
 
 export type CheckpointErrorCode = 'CHECKPOINT_MISSING' | 'CHECKPOINT_CORRUPT' | 'CHECKPOINT_WRITE_FAILED';
 
@@ -13,6 +16,11 @@ export class CheckpointError extends Error {
     super(message, options);
     this.code = code;
   }
+}
+
+/** The increment is fine, but the counter would pass Number.MAX_SAFE_INTEGER. */
+export class CounterOverflowError extends RangeError {
+  override name = 'CounterOverflowError';
 }
 
 export interface CheckpointResult {
@@ -52,7 +60,7 @@ export class CheckpointedCounter {
 
   increment(by = 1): number {
     if (!Number.isSafeInteger(by) || by < 1) throw new RangeError('increment must be a positive integer');
-    if (!Number.isSafeInteger(this.#value + by)) throw new RangeError('counter would overflow');
+    if (!Number.isSafeInteger(this.#value + by)) throw new CounterOverflowError('counter would overflow');
     this.#value += by;
     this.#hooks.onChange?.(this.#value);
     return this.#value;
@@ -103,10 +111,15 @@ export class CheckpointedCounter {
   }
 }
 
-async function readCheckpoint(path: string): Promise<{ value: number; at: string }> {
-  let text: string;
+/**
+ * The checkpoint's text. Opened non-blocking and checked before reading: a FIFO or a device would
+ * block the read (and every checkpoint and restore queued behind it) forever, and a huge file would
+ * be read whole into memory.
+ */
+async function readCheckpointText(path: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    text = await readFile(path, 'utf8');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CheckpointError('CHECKPOINT_MISSING', `no checkpoint at ${path}: checkpoint first`, {
@@ -121,6 +134,43 @@ async function readCheckpoint(path: string): Promise<{ value: number; at: string
       },
     );
   }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      throw new CheckpointError('CHECKPOINT_CORRUPT', `checkpoint ${path} is not a regular file`);
+    }
+    if (stats.size > CHECKPOINT_MAX_BYTES) {
+      throw new CheckpointError(
+        'CHECKPOINT_CORRUPT',
+        `checkpoint ${path} is ${stats.size} bytes, more than a checkpoint's ${CHECKPOINT_MAX_BYTES}: not read`,
+      );
+    }
+    // One byte past the bound: a file that grew since stat() is caught too.
+    const buffer = Buffer.alloc(CHECKPOINT_MAX_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > CHECKPOINT_MAX_BYTES) {
+      throw new CheckpointError(
+        'CHECKPOINT_CORRUPT',
+        `checkpoint ${path} is more than ${CHECKPOINT_MAX_BYTES} bytes`,
+      );
+    }
+    return buffer.toString('utf8', 0, bytesRead);
+  } catch (cause) {
+    if (cause instanceof CheckpointError) throw cause;
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      `could not read checkpoint ${path}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readCheckpoint(path: string): Promise<{ value: number; at: string }> {
+  const text = await readCheckpointText(path);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -134,7 +184,8 @@ async function readCheckpoint(path: string): Promise<{ value: number; at: string
     record.version !== CHECKPOINT_FORMAT_VERSION ||
     !Number.isSafeInteger(record.value) ||
     (record.value as number) < 0 ||
-    typeof record.at !== 'string'
+    typeof record.at !== 'string' ||
+    Number.isNaN(Date.parse(record.at))
   ) {
     throw new CheckpointError(
       'CHECKPOINT_CORRUPT',

@@ -1,7 +1,9 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExposition, sumSamples } from '../../../test/support/prom-text.ts';
+import { CHECKPOINT_MAX_BYTES } from '../src/counter.ts';
 import { makeApp } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof makeApp>>['app'];
@@ -89,6 +91,7 @@ describe('checkpointed counter', () => {
     ['a negative value', '{"version":1,"value":-3,"at":"2026-01-01T00:00:00.000Z"}'],
     ['an unknown version', '{"version":9,"value":3,"at":"2026-01-01T00:00:00.000Z"}'],
     ['empty', ''],
+    ['an `at` that is not a date', '{"version":1,"value":3,"at":"yesterday"}'],
   ])('rejects a corrupt checkpoint (%s) with a clear error and keeps the value', async (_label, contents) => {
     const { app, config, dir } = await makeApp();
     await mkdir(dir, { recursive: true });
@@ -100,5 +103,61 @@ describe('checkpointed counter', () => {
     expect(response.json().message).toMatch(/checkpoint .*counter\.json/);
     expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 2 });
     expect(await metric(app, 'app_counter_value')).toBe(2);
+  });
+
+  it.each(['Infinity', '-Infinity', '1e400'])(
+    'answers 400 for by=%s: bad input, not an overflow',
+    async (by) => {
+      const { app } = await makeApp();
+      const response = await app.inject({ method: 'POST', url: `/counter/increment?by=${by}` });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().message).toMatch(/by must/);
+      expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 0 });
+    },
+  );
+
+  it('answers 409 when the counter would pass the largest safe integer', async () => {
+    const { app, config, dir } = await makeApp();
+    await mkdir(dir, { recursive: true });
+    const value = Number.MAX_SAFE_INTEGER - 1;
+    await writeFile(
+      config.counterCheckpointPath,
+      JSON.stringify({ version: 1, value, at: '2026-01-01T00:00:00.000Z' }),
+    );
+    expect((await app.inject({ method: 'POST', url: '/counter/restore' })).statusCode).toBe(200);
+    const response = await app.inject({ method: 'POST', url: '/counter/increment?by=5' });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ code: 'COUNTER_OVERFLOW' });
+  });
+
+  it('refuses a checkpoint path that is a FIFO at once, and later checkpoints still work', async () => {
+    const { app, config, dir } = await makeApp();
+    await mkdir(dir, { recursive: true });
+    const made = spawnSync('mkfifo', [config.counterCheckpointPath]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const response = await app.inject({ method: 'POST', url: '/counter/restore' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json().message).toMatch(/counter\.json is not a regular file/);
+    await app.inject({ method: 'POST', url: '/counter/increment?by=4' });
+    const checkpoint = await app.inject({ method: 'POST', url: '/counter/checkpoint' });
+    expect(checkpoint.statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/counter/restore' })).json()).toMatchObject({
+      value: 4,
+    });
+  });
+
+  it('does not read a huge checkpoint file: it names its size and keeps the value', async () => {
+    const { app, config, dir } = await makeApp();
+    await mkdir(dir, { recursive: true });
+    // 300 MB, sparse: nothing is written, but a whole read would allocate all of it.
+    await writeFile(config.counterCheckpointPath, '');
+    await truncate(config.counterCheckpointPath, 300 * 1024 * 1024);
+    await app.inject({ method: 'POST', url: '/counter/increment?by=2' });
+    const response = await app.inject({ method: 'POST', url: '/counter/restore' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json().message).toMatch(
+      new RegExp(`is ${300 * 1024 * 1024} bytes, more than a checkpoint's ${CHECKPOINT_MAX_BYTES}: not read`),
+    );
+    expect((await app.inject({ url: '/counter' })).json()).toEqual({ value: 2 });
   });
 });

@@ -1,11 +1,13 @@
 import { errorResponseRef, HttpError } from '@fos/service-kit';
 import { Counter, Gauge } from '@prometheus-io/client';
 import type { FastifyInstance } from 'fastify';
-import { CheckpointError, CheckpointedCounter } from '../counter.ts';
+import { CheckpointError, CheckpointedCounter, CounterOverflowError } from '../counter.ts';
 
 export interface CounterRoutesOptions {
   checkpointPath: string;
 }
+
+const MAX_INCREMENT = 1_000_000;
 
 const ValueResponse = {
   type: 'object',
@@ -96,7 +98,7 @@ export async function counterRoutes(app: FastifyInstance, options: CounterRoutes
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { by: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 } },
+          properties: { by: { type: 'integer', minimum: 1, maximum: MAX_INCREMENT, default: 1 } },
         },
         response: { 200: ValueResponse, ...errorResponses },
       },
@@ -105,7 +107,10 @@ export async function counterRoutes(app: FastifyInstance, options: CounterRoutes
       try {
         return { value: counter.increment(request.query.by) };
       } catch (error) {
-        throw new HttpError(409, 'COUNTER_OVERFLOW', (error as Error).message);
+        if (error instanceof CounterOverflowError)
+          throw new HttpError(409, 'COUNTER_OVERFLOW', error.message);
+        // Ajv's integer check lets Infinity through (Infinity % 1 is NaN): bad input, not a conflict.
+        throw new HttpError(400, 'INVALID_INCREMENT', `by must be an integer from 1 to ${MAX_INCREMENT}`);
       }
     },
   );
