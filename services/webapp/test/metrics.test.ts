@@ -1,6 +1,7 @@
+import { METHODS } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { type Exposition, parseExposition, seriesKey, sumSamples } from '../../../test/support/prom-text.ts';
-import { HTTP_DURATION_BUCKETS, UNMATCHED_ROUTE_LABEL } from '../src/plugins/metrics.ts';
+import { HTTP_DURATION_BUCKETS, OTHER_METHOD_LABEL, UNMATCHED_ROUTE_LABEL } from '../src/plugins/metrics.ts';
 import { makeApp } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof makeApp>>['app'];
@@ -140,5 +141,29 @@ describe('/metrics', () => {
     await first.inject({ url: '/ep_one' });
     const secondMetrics = await scrape(second);
     expect(sumSamples(secondMetrics, 'http_request_duration_seconds_count')).toBe(0);
+  });
+
+  it('gives unmatched requests with unusual methods one method label, whatever the method', async () => {
+    const { app } = await makeApp();
+    const unusual = METHODS.filter(
+      (m) => !['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT'].includes(m),
+    );
+    expect(unusual.length).toBeGreaterThan(20);
+    for (const method of unusual) {
+      const response = await app.inject({ method: method as 'GET', url: `/nowhere/${method.toLowerCase()}` });
+      expect(response.statusCode, method).toBeGreaterThanOrEqual(400);
+    }
+    await app.inject({ method: 'DELETE', url: '/nowhere' });
+    const series = [...(await scrape(app)).samples]
+      .filter(
+        (sample) =>
+          sample.name === 'http_request_duration_seconds_count' &&
+          sample.labels.route === UNMATCHED_ROUTE_LABEL,
+      )
+      .map((sample) => sample.labels.method);
+    expect([...new Set(series)].sort()).toEqual(['DELETE', OTHER_METHOD_LABEL]);
+    expect(
+      sumSamples(await scrape(app), 'http_request_duration_seconds_count', { method: OTHER_METHOD_LABEL }),
+    ).toBe(unusual.length);
   });
 });

@@ -13,6 +13,13 @@ export const HTTP_DURATION_BUCKETS = [
 /** Every request that matched no route shares this label, so random paths add no series. */
 export const UNMATCHED_ROUTE_LABEL = '__unmatched__';
 
+/**
+ * The methods an unmatched request keeps as its label; any other (PROPFIND, MKCOL, ... Node parses
+ * 34) shares one value, so probing with odd methods adds one series, not one per method.
+ */
+const COMMON_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+export const OTHER_METHOD_LABEL = '__other__';
+
 /** Scrapes, probes and docs would drown the traffic they are meant to observe. */
 const UNMEASURED_ROUTES: readonly (string | RegExp)[] = ['/metrics', '/health', '/ready', /^\/docs(\/|$)/];
 
@@ -71,9 +78,11 @@ function registerRequestHistogram(app: FastifyInstance, registry: Registry): voi
     return series;
   };
   app.addHook('onResponse', (request, reply, done) => {
-    seriesFor(request.routeOptions.url ?? UNMATCHED_ROUTE_LABEL, request.method, reply.statusCode)?.observe(
-      reply.elapsedTime / 1000,
-    );
+    const route = request.routeOptions.url;
+    // A matched route has only the methods it was declared with; an unmatched one, whatever was sent.
+    const method =
+      route !== undefined || COMMON_METHODS.has(request.method) ? request.method : OTHER_METHOD_LABEL;
+    seriesFor(route ?? UNMATCHED_ROUTE_LABEL, method, reply.statusCode)?.observe(reply.elapsedTime / 1000);
     done();
   });
 }
