@@ -27,13 +27,18 @@ TEMPLATES_DIR="$OUT_DIR/templates"
 TELEX_WEBHOOK_URL_FILE="$OUT_DIR/telex-webhook-url"
 
 fail() { echo "render-config: $*" >&2; exit 2; }
+NEWLINE='
+'
 case "$SMTP_REQUIRE_TLS" in true | false) ;; *) fail "SMTP_REQUIRE_TLS must be true or false, got '$SMTP_REQUIRE_TLS'" ;; esac
 case "$SMTP_SMARTHOST" in *:[0-9]*) ;; *) fail "SMTP_SMARTHOST must be host:port, got '$SMTP_SMARTHOST'" ;; esac
 for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL \
   SLACK_WEBHOOK_URL_FILE DISCORD_WEBHOOK_URL_FILE TEAMS_WEBHOOK_URL_FILE OUT_DIR; do
   eval "value=\$$name"
-  # Values land inside single-quoted YAML strings and sed replacements: keep them plain.
+  # Values land inside single-quoted YAML strings and sed replacements: keep them plain. A newline
+  # would break both; `{{` would be run as a template by Alertmanager.
+  case "$value" in *"$NEWLINE"*) fail "$name must be one line" ;; esac
   case "$value" in *"'"* | *'|'* | *'\'* | *'&'*) fail "$name must not contain ' | \\ or &" ;; esac
+  case "$value" in *'{{'* | *'}}'*) fail "$name must not contain {{ or }} (Alertmanager would run it as a template)" ;; esac
 done
 
 is_url() { case "$1" in http://?* | https://?*) case "$1" in *[[:space:]]*) return 1 ;; esac ;; *) return 1 ;; esac; }
@@ -78,7 +83,8 @@ for template in "$SRC_DIR"/templates/*.tmpl; do
   render "$template" "$TEMPLATES_DIR/$(basename "$template")"
 done
 # The enabled chats' configs go where alertmanager.yml has the CHAT_CONFIGS marker. Written aside,
-# then moved: Alertmanager never starts on a half-written file.
+# then moved: Alertmanager never starts on a half-written file, and a refused setting (above,
+# before anything is written) leaves no alertmanager.yml at all.
 render "$SRC_DIR/alertmanager.yml" "$OUT_DIR/alertmanager.yml.partial"
 : > "$OUT_DIR/alertmanager.yml.next"
 while IFS= read -r line; do

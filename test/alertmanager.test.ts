@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,10 +61,22 @@ describe.skipIf(!amtool)('Alertmanager configuration', () => {
     [{ SMTP_REQUIRE_TLS: 'yes' }, /SMTP_REQUIRE_TLS must be true or false/],
     [{ SMTP_SMARTHOST: 'no-port' }, /SMTP_SMARTHOST must be host:port/],
     [{ ALERT_EMAIL_TO: "o'brien@example.com" }, /ALERT_EMAIL_TO must not contain/],
-  ])('refuses a bad setting %o naming it', async (env, message) => {
-    const { code, stderr } = await renderAlertmanagerConfig(env, await scratchDir());
+    [
+      { ALERT_EMAIL_TO: 'team@example.com\nBcc: everyone@example.com' },
+      /^render-config: ALERT_EMAIL_TO must be one line$/m,
+    ],
+    [{ SMTP_FROM: 'alerts@example.com\n' }, /^render-config: SMTP_FROM must be one line$/m],
+    [{ ALERT_EMAIL_TO: '{{ .ExternalURL }}@example.com' }, /ALERT_EMAIL_TO must not contain \{\{ or \}\}/],
+    [
+      { GRAFANA_URL: 'https://grafana.example.com/{{ template "x" }}' },
+      /GRAFANA_URL must not contain \{\{ or \}\}/,
+    ],
+  ])('refuses a bad setting %o naming it, and writes no config', async (env, message) => {
+    const { dir, code, stderr } = await renderAlertmanagerConfig(env, await scratchDir());
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it.each([
