@@ -17,7 +17,7 @@ describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp',
     // No Alertmanager here: Prometheus only receives k6's results and scrapes the webapp.
     const prometheus = await startPrometheus(prometheusBinary as string, {
       webappTargets: [webapp.target],
-      alertmanager: `127.0.0.1:${await freePort()}`,
+      alertmanagers: [`127.0.0.1:${await freePort()}`],
     });
     try {
       const result = await runK6(k6 as string, 'smoke.ts', {

@@ -18,6 +18,7 @@ async function startUpLocal(ports?: Record<string, string>) {
     ...process.env,
     PROMETHEUS_PORT: String(await freePort()),
     ALERTMANAGER_PORT: String(await freePort()),
+    ALERTMANAGER_2_PORT: String(await freePort()),
     MAILDEV_PORT: String(await freePort()),
     WEBAPP_PORTS: String(await freePort()),
     TELEX_INTEGRATION_PORT: String(await freePort()),

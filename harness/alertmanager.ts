@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { run } from './exec.ts';
 import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess } from './process.ts';
@@ -19,12 +21,87 @@ export async function renderAlertmanagerConfig(
   return { dir: out.path, code: result.code, stderr: result.stderr, remove: out.remove };
 }
 
-export interface RunningAlertmanager {
-  url: string;
-  configDir: string;
+/** Flags that name container paths, addresses and peers; the harness sets its own for those. */
+const LOCAL_FLAGS = [
+  '--config.file',
+  '--storage.path',
+  '--web.external-url',
+  '--cluster.listen-address',
+  '--cluster.peer',
+];
+
+/** The behaviour flags of the alertmanager service in docker-compose.yml, so that both stacks run it alike. */
+export function composeAlertmanagerFlags(): string[] {
+  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
+    services: { alertmanager: { command: string[] } };
+  };
+  return compose.services.alertmanager.command
+    .slice(1)
+    .filter((flag) => !LOCAL_FLAGS.some((name) => flag.startsWith(`${name}=`)));
+}
+
+export interface AlertmanagerOptions {
+  port?: number;
+  dir?: string;
+  /** A name of its own when several run (its data directory and log section). */
+  name?: string;
+  /** Gossip with peers, as the Compose pair does: this instance's cluster port and the peers' ones. */
+  cluster?: { port: number; peerPorts: number[] };
+}
+
+/** A real Alertmanager on 127.0.0.1 that can be killed and started again on the same data. */
+export class RunningAlertmanager {
+  readonly name: string;
+  readonly url: string;
+  readonly configDir: string;
+  readonly #binary: string;
+  readonly #args: string[];
+  readonly #removeFiles: () => Promise<void>;
   process: ManagedProcess;
+
+  constructor(
+    name: string,
+    binary: string,
+    args: string[],
+    url: string,
+    configDir: string,
+    remove: () => Promise<void>,
+  ) {
+    this.name = name;
+    this.#binary = binary;
+    this.#args = args;
+    this.url = url;
+    this.configDir = configDir;
+    this.#removeFiles = remove;
+    this.process = new ManagedProcess(name, binary, args);
+  }
+
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    await this.process.waitReady(`${this.url}/-/ready`, timeoutMs);
+  }
+
+  /** Sends `signal` (SIGTERM: a clean shutdown; SIGKILL: a crash), waits for the exit, starts it again. */
+  async restart(signal: NodeJS.Signals): Promise<void> {
+    this.process.signal(signal);
+    await this.process.exited;
+    const previous = this.process.log;
+    this.process = new ManagedProcess(this.name, this.#binary, this.#args);
+    this.#earlierLogs += previous;
+    await this.waitReady();
+  }
+
+  #earlierLogs = '';
+
+  /** Every run's output. */
+  get log(): string {
+    return this.#earlierLogs + this.process.log;
+  }
+
   /** Stops the process and removes its files (unless they live in a directory its caller owns). */
-  stop(): Promise<void>;
+  async stop(): Promise<void> {
+    await this.process.stop();
+    await this.#removeFiles();
+  }
 }
 
 /** Starts the real Alertmanager on 127.0.0.1 with the repository's config, mailing `smtpPort`. */
@@ -32,9 +109,10 @@ export async function startAlertmanager(
   binary: string,
   smtpPort: number,
   extraEnv: Record<string, string> = {},
-  options: { port?: number; dir?: string } = {},
+  options: AlertmanagerOptions = {},
 ): Promise<RunningAlertmanager> {
-  const dir = await workDir('alertmanager', options.dir);
+  const name = options.name ?? 'alertmanager';
+  const dir = await workDir(name, options.dir);
   const rendered = await renderAlertmanagerConfig(
     {
       SMTP_SMARTHOST: `127.0.0.1:${smtpPort}`,
@@ -49,25 +127,35 @@ export async function startAlertmanager(
   }
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const process = new ManagedProcess('alertmanager', binary, [
-    `--config.file=${join(rendered.dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir.path, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=${url}`,
-    // A single node: no gossip port to bind or peers to wait for.
-    '--cluster.listen-address=',
-  ]);
+  const cluster = options.cluster
+    ? [
+        `--cluster.listen-address=127.0.0.1:${options.cluster.port}`,
+        ...options.cluster.peerPorts.map((peer) => `--cluster.peer=127.0.0.1:${peer}`),
+      ]
+    : // A single node: no gossip port to bind or peers to wait for.
+      ['--cluster.listen-address='];
+  const alertmanager = new RunningAlertmanager(
+    name,
+    binary,
+    [
+      `--config.file=${join(rendered.dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.external-url=${url}`,
+      ...composeAlertmanagerFlags(),
+      ...cluster,
+    ],
+    url,
+    rendered.dir,
+    dir.remove,
+  );
   try {
-    await process.waitReady(`${url}/-/ready`, 20_000);
+    await alertmanager.waitReady();
   } catch (error) {
     await dir.remove();
     throw error;
   }
-  const stop = async () => {
-    await process.stop();
-    await dir.remove();
-  };
-  return { url, configDir: rendered.dir, process, stop };
+  return alertmanager;
 }
 
 export interface PostedAlert {

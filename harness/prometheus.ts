@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -18,7 +19,8 @@ interface PrometheusConfig {
 
 export interface LocalAddresses {
   webappTargets: string[];
-  alertmanager: string;
+  /** host:port of each Alertmanager: Prometheus sends to all, and scrapes all. */
+  alertmanagers: string[];
   prometheus: string;
   /** host:port of the Telex integration; none where it does not run. */
   telexIntegration?: string;
@@ -32,12 +34,12 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
   const config = parse(source) as PrometheusConfig;
   config.rule_files = config.rule_files.map((file) => repoPath(`prometheus/${file}`));
   for (const alertmanagers of config.alerting.alertmanagers) {
-    alertmanagers.static_configs = [{ targets: [addresses.alertmanager] }];
+    alertmanagers.static_configs = [{ targets: addresses.alertmanagers }];
   }
   const targets: Record<string, string[]> = {
     webapp: addresses.webappTargets,
     prometheus: [addresses.prometheus],
-    alertmanager: [addresses.alertmanager],
+    alertmanager: addresses.alertmanagers,
     'telex-integration': addresses.telexIntegration ? [addresses.telexIntegration] : [],
   };
   for (const scrape of config.scrape_configs) {
@@ -108,6 +110,27 @@ export class PrometheusClient {
   }
 }
 
+/** Flags that name container paths and addresses; the harness sets its own for those. */
+const LOCAL_FLAGS = [
+  '--config.file',
+  '--storage.tsdb.path',
+  '--storage.tsdb.retention.time',
+  '--web.external-url',
+];
+
+/**
+ * The behaviour flags of the Prometheus service in docker-compose.yml (remote write, alert
+ * restoring, ...), so that the local stack runs Prometheus exactly as Compose does.
+ */
+export function composePrometheusFlags(): string[] {
+  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
+    services: { prometheus: { command: string[] } };
+  };
+  return compose.services.prometheus.command.filter(
+    (flag) => !LOCAL_FLAGS.some((name) => flag.startsWith(`${name}=`)),
+  );
+}
+
 export interface RunningPrometheus {
   url: string;
   client: PrometheusClient;
@@ -136,7 +159,7 @@ export async function startPrometheus(
     `--storage.tsdb.path=${join(dir.path, 'data')}`,
     `--web.listen-address=127.0.0.1:${listenPort}`,
     `--web.external-url=${url}`,
-    '--web.enable-remote-write-receiver',
+    ...composePrometheusFlags(),
     '--storage.tsdb.retention.time=1d',
   ]);
   const stop = async () => {

@@ -26,6 +26,8 @@ export interface StackOptions {
   ports?: {
     prometheus?: number;
     alertmanager?: number;
+    /** The second Alertmanager of the pair. */
+    alertmanager2?: number;
     maildev?: number;
     webapps?: number[];
     telexIntegration?: number;
@@ -139,7 +141,8 @@ export class Stack {
   readonly webapps: Webapp[];
   readonly maildev: Maildev;
   readonly prometheus: RunningPrometheus;
-  readonly alertmanager: RunningAlertmanager;
+  /** The highly available pair, clustered by gossip as in Compose. */
+  readonly alertmanagers: RunningAlertmanager[];
   readonly telexIntegration: ManagedProcess;
   readonly telexIntegrationUrl: string;
   readonly generators: Generator[] = [];
@@ -151,7 +154,7 @@ export class Stack {
     webapps: Webapp[],
     maildev: Maildev,
     prometheus: RunningPrometheus,
-    alertmanager: RunningAlertmanager,
+    alertmanagers: RunningAlertmanager[],
     telexIntegration: { process: ManagedProcess; url: string },
     dataDir: string,
     keepData: boolean,
@@ -161,7 +164,7 @@ export class Stack {
     this.webapps = webapps;
     this.maildev = maildev;
     this.prometheus = prometheus;
-    this.alertmanager = alertmanager;
+    this.alertmanagers = alertmanagers;
     this.dataDir = dataDir;
     this.#keepData = keepData;
   }
@@ -195,19 +198,30 @@ export class Stack {
         }),
       );
 
-      const alertmanager = await startAlertmanager(
-        alertmanagerBinary,
-        maildev.smtpPort,
-        { GRAFANA_URL: grafanaUrl, ...options.chatEnv },
-        { port: ports.alertmanager, dir: dataDir },
+      const clusterPorts = [await freePort(), await freePort()];
+      const alertmanagers = await Promise.all(
+        [ports.alertmanager, ports.alertmanager2].map(async (port, i) => {
+          const alertmanager = await startAlertmanager(
+            alertmanagerBinary,
+            maildev.smtpPort,
+            { GRAFANA_URL: grafanaUrl, ...options.chatEnv },
+            {
+              port,
+              dir: dataDir,
+              name: `alertmanager-${i + 1}`,
+              cluster: { port: clusterPorts[i] as number, peerPorts: clusterPorts.filter((_, j) => j !== i) },
+            },
+          );
+          started.push(alertmanager);
+          return alertmanager;
+        }),
       );
-      started.push(alertmanager);
       const telexPort = ports.telexIntegration ?? (await freePort());
       const prometheus = await startPrometheus(
         prometheusBinary,
         {
           webappTargets: webapps.map((w) => w.target),
-          alertmanager: new URL(alertmanager.url).host,
+          alertmanagers: alertmanagers.map((a) => new URL(a.url).host),
           telexIntegration: `127.0.0.1:${telexPort}`,
         },
         { port: ports.prometheus, dir: dataDir },
@@ -234,7 +248,7 @@ export class Stack {
         webapps,
         maildev,
         prometheus,
-        alertmanager,
+        alertmanagers,
         { process: telexIntegration, url: telexUrl },
         dataDir,
         options.keepData ?? false,
@@ -258,6 +272,11 @@ export class Stack {
     return generator;
   }
 
+  /** The first Alertmanager of the pair: the one the UI URL names. */
+  get alertmanager(): RunningAlertmanager {
+    return this.alertmanagers[0] as RunningAlertmanager;
+  }
+
   /** Every process's output, for a failing test. */
   logs(): string {
     const section = (name: string, log: string) => `----- ${name} -----\n${log.slice(-20_000)}\n`;
@@ -265,7 +284,7 @@ export class Stack {
       ...this.webapps.map((w) => section(w.name, w.log)),
       ...this.generators.map((g, i) => section(`generator-${i + 1}`, g.process.log)),
       section('prometheus', this.prometheus.process.log),
-      section('alertmanager', this.alertmanager.process.log),
+      ...this.alertmanagers.map((a) => section(a.name, a.log)),
       section('telex-integration', this.telexIntegration.log),
       section('maildev', this.maildev.process?.log ?? ''),
     ].join('');
@@ -277,7 +296,7 @@ export class Stack {
     await Promise.all(this.webapps.map((w) => w.stop()));
     await this.telexIntegration.stop();
     await this.prometheus.stop();
-    await this.alertmanager.stop();
+    await Promise.all(this.alertmanagers.map((a) => a.stop()));
     await this.maildev.stop();
     if (!this.#keepData) await rm(this.dataDir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ export interface UpLocalSettings {
   ports: {
     prometheus: number;
     alertmanager: number;
+    alertmanager2: number;
     maildev: number;
     webapp: number;
     telexIntegration: number;
@@ -34,6 +35,7 @@ export const CHAT_VARIABLES = [
 export const PORT_VARIABLES = {
   prometheus: 'PROMETHEUS_PORT',
   alertmanager: 'ALERTMANAGER_PORT',
+  alertmanager2: 'ALERTMANAGER_2_PORT',
   maildev: 'MAILDEV_PORT',
   webapp: 'WEBAPP_PORTS',
   telexIntegration: 'TELEX_INTEGRATION_PORT',
@@ -77,6 +79,7 @@ export function upLocalSettings(
     ports: {
       prometheus: port(PORT_VARIABLES.prometheus),
       alertmanager: port(PORT_VARIABLES.alertmanager),
+      alertmanager2: port(PORT_VARIABLES.alertmanager2),
       maildev: port(PORT_VARIABLES.maildev),
       webapp: port(PORT_VARIABLES.webapp),
       telexIntegration: port(PORT_VARIABLES.telexIntegration),

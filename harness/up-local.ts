@@ -43,6 +43,7 @@ const stack = await Stack.start({
   ports: {
     prometheus: ports.prometheus,
     alertmanager: ports.alertmanager,
+    alertmanager2: ports.alertmanager2,
     maildev: ports.maildev,
     webapps: [ports.webapp],
     telexIntegration: ports.telexIntegration,
@@ -60,6 +61,7 @@ say(`
   The stack runs on 127.0.0.1 (Ctrl-C or quit stops everything):
     Prometheus    ${stack.prometheus.url}${apiOnly(prometheusUi)}
     Alertmanager  ${stack.alertmanager.url}${apiOnly(alertmanagerUi)}
+                  ${stack.alertmanagers[1]?.url}  (the second of the pair, clustered by gossip)
     Alert emails  ${stack.maildev.url}  (maildev)
     webapp        ${webapp.url}  (docs at /docs, metrics at /metrics)
     Telex         ${stack.telexIntegrationUrl}/integration.json  (the integration spec; ticks to /tick)

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../harness/exec.ts';
+import { composePrometheusFlags } from '../harness/prometheus.ts';
 import { pinnedTool } from '../harness/tools.ts';
 import { REPO, readYaml, repoPath } from './support/repo.ts';
 
@@ -122,11 +123,12 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
 });
 
 describe('docker-compose.yml conventions', () => {
-  it('runs the seven services of the stack, and k6 only in the load profile', () => {
+  it('runs the eight services of the stack, and k6 only in the load profile', () => {
     const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
     expect(always.sort()).toEqual(
       [
         'alertmanager',
+        'alertmanager-2',
         'grafana',
         'maildev',
         'prometheus',
@@ -136,6 +138,12 @@ describe('docker-compose.yml conventions', () => {
       ].sort(),
     );
     expect(compose.services.k6?.profiles).toEqual(['load']);
+  });
+
+  it('runs Prometheus with the behaviour flags the local stack takes from it', () => {
+    expect(composePrometheusFlags().sort()).toEqual(
+      ['--rules.alert.for-grace-period=5s', '--web.enable-remote-write-receiver'].sort(),
+    );
   });
 
   it('is a Compose Specification file: no obsolete version key', () => {

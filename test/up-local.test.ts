@@ -5,7 +5,14 @@ import { parseCommand, upLocalSettings } from '../harness/up-local-settings.ts';
 describe('up-local settings', () => {
   it('defaults to the Compose ports of .env.example, so the README URLs hold for both stacks', () => {
     expect(upLocalSettings({})).toEqual({
-      ports: { prometheus: 9090, alertmanager: 9093, maildev: 1080, webapp: 8080, telexIntegration: 3100 },
+      ports: {
+        prometheus: 9090,
+        alertmanager: 9093,
+        alertmanager2: 9095,
+        maildev: 1080,
+        webapp: 8080,
+        telexIntegration: 3100,
+      },
       keepData: false,
       grafanaUrl: '',
       chatEnv: {},
@@ -17,6 +24,7 @@ describe('up-local settings', () => {
     const settings = upLocalSettings({
       PROMETHEUS_PORT: '19090',
       ALERTMANAGER_PORT: '19093',
+      ALERTMANAGER_2_PORT: '19095',
       MAILDEV_PORT: '11080',
       WEBAPP_PORTS: '18080',
       KEEP_DATA: '1',
@@ -31,6 +39,7 @@ describe('up-local settings', () => {
       ports: {
         prometheus: 19090,
         alertmanager: 19093,
+        alertmanager2: 19095,
         maildev: 11080,
         webapp: 18080,
         telexIntegration: 13100,

@@ -20,7 +20,7 @@ describe.skipIf(!prometheusBinary || !alertmanagerBinary)('web UI probes', () =>
     alertmanager = await startAlertmanager(alertmanagerBinary as string, await freePort());
     prometheus = await startPrometheus(prometheusBinary as string, {
       webappTargets: [`127.0.0.1:${await freePort()}`],
-      alertmanager: new URL(alertmanager.url).host,
+      alertmanagers: [new URL(alertmanager.url).host],
     });
   }, 45_000);
 

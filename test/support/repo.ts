@@ -5,7 +5,7 @@ import { repoPath } from '../../harness/paths.ts';
 export { REPO, repoPath } from '../../harness/paths.ts';
 
 export function readYaml<T>(relative: string): T {
-  return parse(readFileSync(repoPath(relative), 'utf8')) as T;
+  return parse(readFileSync(repoPath(relative), 'utf8'), { merge: true }) as T;
 }
 
 export interface AlertRule {
