@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert dashboards up down logs ps k6-smoke load bench bench-quick compose-test
+.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards up down logs ps k6-smoke load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ test-unit: install ## The webapp, generator and Telex integration suites only
 
 e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager, k6)
 	$(WITH_NODE) $(BIN)/vitest run --project e2e
+
+faults: install tools ## The fault suite: every part of the local stack killed and restarted while an alert fires and resolves; prints a table
+	$(WITH_NODE) $(BIN)/vitest run --project faults
 
 compose-test: install tools ## docker compose up on a real Docker engine (root starts one; stand-in images where none can be pulled)
 	$(WITH_NODE) $(BIN)/vitest run --project compose

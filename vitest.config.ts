@@ -46,6 +46,17 @@ export default defineConfig({
         },
       },
       {
+        // After the others, alone: four stacks at once, and timing that other suites would disturb.
+        test: {
+          name: 'faults',
+          include: ['faults/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
         test: {
           name: 'repo',
           include: ['test/**/*.test.ts'],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { run } from './exec.ts';
 import { repoPath } from './paths.ts';
-import { freePort, ManagedProcess } from './process.ts';
+import { freePort, RestartableProcess } from './process.ts';
 import { type WorkDir, workDir } from './workdir.ts';
 
 /**
@@ -50,14 +50,10 @@ export interface AlertmanagerOptions {
 }
 
 /** A real Alertmanager on 127.0.0.1 that can be killed and started again on the same data. */
-export class RunningAlertmanager {
-  readonly name: string;
+export class RunningAlertmanager extends RestartableProcess {
   readonly url: string;
   readonly configDir: string;
-  readonly #binary: string;
-  readonly #args: string[];
   readonly #removeFiles: () => Promise<void>;
-  process: ManagedProcess;
 
   constructor(
     name: string,
@@ -67,39 +63,15 @@ export class RunningAlertmanager {
     configDir: string,
     remove: () => Promise<void>,
   ) {
-    this.name = name;
-    this.#binary = binary;
-    this.#args = args;
+    super(name, binary, args, `${url}/-/ready`);
     this.url = url;
     this.configDir = configDir;
     this.#removeFiles = remove;
-    this.process = new ManagedProcess(name, binary, args);
-  }
-
-  async waitReady(timeoutMs = 20_000): Promise<void> {
-    await this.process.waitReady(`${this.url}/-/ready`, timeoutMs);
-  }
-
-  /** Sends `signal` (SIGTERM: a clean shutdown; SIGKILL: a crash), waits for the exit, starts it again. */
-  async restart(signal: NodeJS.Signals): Promise<void> {
-    this.process.signal(signal);
-    await this.process.exited;
-    const previous = this.process.log;
-    this.process = new ManagedProcess(this.name, this.#binary, this.#args);
-    this.#earlierLogs += previous;
-    await this.waitReady();
-  }
-
-  #earlierLogs = '';
-
-  /** Every run's output. */
-  get log(): string {
-    return this.#earlierLogs + this.process.log;
   }
 
   /** Stops the process and removes its files (unless they live in a directory its caller owns). */
-  async stop(): Promise<void> {
-    await this.process.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     await this.#removeFiles();
   }
 }

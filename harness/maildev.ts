@@ -82,6 +82,21 @@ export class Maildev extends MaildevApi {
     await this.process.waitReady(`${this.url}/healthz`);
   }
 
+  /** Sends `signal`, waits for the exit and starts it again on the same mails. */
+  async restart(signal: NodeJS.Signals): Promise<void> {
+    this.process?.signal(signal);
+    await this.process?.exited;
+    this.#earlierLogs += this.process?.log ?? '';
+    await this.start();
+  }
+
+  #earlierLogs = '';
+
+  /** Every run's output. */
+  get log(): string {
+    return this.#earlierLogs + (this.process?.log ?? '');
+  }
+
   /** Stops the process; its mails stay for a restart. */
   async pause(): Promise<void> {
     await this.process?.stop();

@@ -115,3 +115,54 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 }
+
+/**
+ * A server process that can be killed and started again with the same command, on the same files:
+ * the fault tests' crash (SIGKILL) and clean restart (SIGTERM). Ready when `readyUrl` answers 2xx.
+ */
+export class RestartableProcess {
+  readonly name: string;
+  readonly readyUrl: string;
+  readonly #command: string;
+  readonly #args: readonly string[];
+  readonly #env: NodeJS.ProcessEnv;
+  #earlierLogs = '';
+  process: ManagedProcess;
+
+  constructor(
+    name: string,
+    command: string,
+    args: readonly string[],
+    readyUrl: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.name = name;
+    this.readyUrl = readyUrl;
+    this.#command = command;
+    this.#args = args;
+    this.#env = env;
+    this.process = new ManagedProcess(name, command, args, env);
+  }
+
+  waitReady(timeoutMs = 30_000): Promise<void> {
+    return this.process.waitReady(this.readyUrl, timeoutMs);
+  }
+
+  /** Sends `signal`, waits for the exit, starts it again and waits until it is ready. */
+  async restart(signal: NodeJS.Signals, timeoutMs = 60_000): Promise<void> {
+    this.process.signal(signal);
+    await this.process.exited;
+    this.#earlierLogs += this.process.log;
+    this.process = new ManagedProcess(this.name, this.#command, this.#args, this.#env);
+    await this.waitReady(timeoutMs);
+  }
+
+  /** Every run's output. */
+  get log(): string {
+    return this.#earlierLogs + this.process.log;
+  }
+
+  stop(graceMs?: number): Promise<void> {
+    return this.process.stop(graceMs);
+  }
+}

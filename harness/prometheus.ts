@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoPath } from './paths.ts';
-import { freePort, ManagedProcess } from './process.ts';
+import { freePort, RestartableProcess } from './process.ts';
 import { workDir } from './workdir.ts';
 
 interface ScrapeConfig {
@@ -131,13 +131,26 @@ export function composePrometheusFlags(): string[] {
   );
 }
 
-export interface RunningPrometheus {
-  url: string;
-  client: PrometheusClient;
-  process: ManagedProcess;
-  configFile: string;
+/** The real Prometheus on 127.0.0.1, restartable on its TSDB. */
+export class RunningPrometheus extends RestartableProcess {
+  readonly url: string;
+  readonly client: PrometheusClient;
+  readonly configFile: string;
+  readonly #removeFiles: () => Promise<void>;
+
+  constructor(binary: string, args: string[], url: string, configFile: string, remove: () => Promise<void>) {
+    super('prometheus', binary, args, `${url}/-/ready`);
+    this.url = url;
+    this.client = new PrometheusClient(url);
+    this.configFile = configFile;
+    this.#removeFiles = remove;
+  }
+
   /** Stops the process and removes its files (unless they live in a directory its caller owns). */
-  stop(): Promise<void>;
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.#removeFiles();
+  }
 }
 
 export async function startPrometheus(
@@ -154,23 +167,25 @@ export async function startPrometheus(
     configFile,
     localPrometheusConfig(source, { ...addresses, prometheus: `127.0.0.1:${listenPort}` }),
   );
-  const process = new ManagedProcess('prometheus', binary, [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir.path, 'data')}`,
-    `--web.listen-address=127.0.0.1:${listenPort}`,
-    `--web.external-url=${url}`,
-    ...composePrometheusFlags(),
-    '--storage.tsdb.retention.time=1d',
-  ]);
-  const stop = async () => {
-    await process.stop();
-    await dir.remove();
-  };
+  const prometheus = new RunningPrometheus(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${listenPort}`,
+      `--web.external-url=${url}`,
+      ...composePrometheusFlags(),
+      '--storage.tsdb.retention.time=1d',
+    ],
+    url,
+    configFile,
+    dir.remove,
+  );
   try {
-    await process.waitReady(`${url}/-/ready`);
+    await prometheus.waitReady();
   } catch (error) {
     await dir.remove();
     throw error;
   }
-  return { url, client: new PrometheusClient(url), process, configFile, stop };
+  return prometheus;
 }

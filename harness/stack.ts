@@ -283,10 +283,10 @@ export class Stack {
     return [
       ...this.webapps.map((w) => section(w.name, w.log)),
       ...this.generators.map((g, i) => section(`generator-${i + 1}`, g.process.log)),
-      section('prometheus', this.prometheus.process.log),
+      section('prometheus', this.prometheus.log),
       ...this.alertmanagers.map((a) => section(a.name, a.log)),
       section('telex-integration', this.telexIntegration.log),
-      section('maildev', this.maildev.process?.log ?? ''),
+      section('maildev', this.maildev.log),
     ].join('');
   }
 
