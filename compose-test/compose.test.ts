@@ -34,7 +34,7 @@ let envFile = '';
 // is the version docker-compose.yml pins whatever else the machine has.
 let dockerConfig = '';
 let standIns: StandIn[] = [];
-const ports = { prometheus: 0, alertmanager: 0, maildev: 0, telexIntegration: 0 };
+const ports = { prometheus: 0, alertmanager: 0, alertmanager2: 0, maildev: 0, telexIntegration: 0 };
 
 /** `docker compose` on the real file plus only the test override (Grafana left out). */
 async function compose(args: string[], timeoutMs = 900_000) {
@@ -127,6 +127,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     standIns = await ensureImages(log);
     ports.prometheus = await freePort();
     ports.alertmanager = await freePort();
+    ports.alertmanager2 = await freePort();
     ports.maildev = await freePort();
     ports.telexIntegration = await freePort();
     const example = await readFile(repoPath('.env.example'), 'utf8');
@@ -135,6 +136,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       GRAFANA_PORT: String(await freePort()),
       PROMETHEUS_PORT: String(ports.prometheus),
       ALERTMANAGER_PORT: String(ports.alertmanager),
+      ALERTMANAGER_2_PORT: String(ports.alertmanager2),
       MAILDEV_PORT: String(ports.maildev),
       TELEX_INTEGRATION_PORT: String(ports.telexIntegration),
       WEBAPP_PORTS: await freePortRange(10),
@@ -153,7 +155,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure(`compose: images built in ${((Date.now() - buildStarted) / 1000).toFixed(0)} s`);
     const upStarted = Date.now();
     await compose(['up', '-d']);
-    const health = await waitHealthy(6, 180_000);
+    const health = await waitHealthy(7, 180_000);
     reportFigure(
       `compose: up to all healthy in ${((Date.now() - upStarted) / 1000).toFixed(1)} s (${Object.keys(health).join(', ')}; Grafana left out: no stand-in image)`,
     );
@@ -229,6 +231,25 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const panels = await expectEveryPanelHasData(prometheus(), WEBAPP_DASHBOARD_UID);
     reportFigure(`compose: ${panels} panel queries returned data`);
   }, 240_000);
+
+  it('runs the Alertmanagers as one cluster of two, both receiving from Prometheus', async () => {
+    for (const port of [ports.alertmanager, ports.alertmanager2]) {
+      const status = await waitFor(
+        `the Alertmanager on ${port} clustered with its peer`,
+        async () => {
+          const body = (await (await fetch(`http://127.0.0.1:${port}/api/v2/status`)).json()) as {
+            cluster: { status: string; peers: unknown[] };
+          };
+          return body.cluster.peers.length === 2 ? body : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      expect(status.cluster.status).toBe('ready');
+    }
+    const [discovered] = await prometheus().query('prometheus_notifications_alertmanagers_discovered');
+    expect(discovered?.value[1]).toBe('2');
+    reportFigure('compose: the two Alertmanagers form one cluster, and Prometheus sends to both');
+  }, 120_000);
 
   it('serves the Telex integration spec at the published port, and Prometheus scrapes the service', async () => {
     const base = `http://127.0.0.1:${ports.telexIntegration}`;
