@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { composeServiceFlags } from './compose-file.ts';
 import { run } from './exec.ts';
 import { repoPath } from './paths.ts';
 import { freePort, RestartableProcess } from './process.ts';
@@ -21,23 +20,15 @@ export async function renderAlertmanagerConfig(
   return { dir: out.path, code: result.code, stderr: result.stderr, remove: out.remove };
 }
 
-/** Flags that name container paths, addresses and peers; the harness sets its own for those. */
-const LOCAL_FLAGS = [
-  '--config.file',
-  '--storage.path',
-  '--web.external-url',
-  '--cluster.listen-address',
-  '--cluster.peer',
-];
-
 /** The behaviour flags of the alertmanager service in docker-compose.yml, so that both stacks run it alike. */
 export function composeAlertmanagerFlags(): string[] {
-  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
-    services: { alertmanager: { command: string[] } };
-  };
-  return compose.services.alertmanager.command
-    .slice(1)
-    .filter((flag) => !LOCAL_FLAGS.some((name) => flag.startsWith(`${name}=`)));
+  return composeServiceFlags('alertmanager', [
+    '--config.file',
+    '--storage.path',
+    '--web.external-url',
+    '--cluster.listen-address',
+    '--cluster.peer',
+  ]);
 }
 
 export interface AlertmanagerOptions {

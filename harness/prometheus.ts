@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { composeServiceFlags } from './compose-file.ts';
 import { repoPath } from './paths.ts';
 import { freePort, RestartableProcess } from './process.ts';
 import { workDir } from './workdir.ts';
@@ -110,25 +110,17 @@ export class PrometheusClient {
   }
 }
 
-/** Flags that name container paths and addresses; the harness sets its own for those. */
-const LOCAL_FLAGS = [
-  '--config.file',
-  '--storage.tsdb.path',
-  '--storage.tsdb.retention.time',
-  '--web.external-url',
-];
-
 /**
  * The behaviour flags of the Prometheus service in docker-compose.yml (remote write, alert
  * restoring, ...), so that the local stack runs Prometheus exactly as Compose does.
  */
 export function composePrometheusFlags(): string[] {
-  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
-    services: { prometheus: { command: string[] } };
-  };
-  return compose.services.prometheus.command.filter(
-    (flag) => !LOCAL_FLAGS.some((name) => flag.startsWith(`${name}=`)),
-  );
+  return composeServiceFlags('prometheus', [
+    '--config.file',
+    '--storage.tsdb.path',
+    '--storage.tsdb.retention.time',
+    '--web.external-url',
+  ]);
 }
 
 /** The real Prometheus on 127.0.0.1, restartable on its TSDB. */
