@@ -10,18 +10,13 @@ afterEach(async () => {
   }
 });
 
-/** A raw HTTP server that drops the first `drop` requests it reads (closes the socket, no answer). */
-async function droppingServer(drop: number): Promise<{ url: URL; received: () => number }> {
+/** A raw HTTP server on 127.0.0.1 that answers the n-th request it reads (from 1) as `answer` says. */
+async function rawServer(
+  answer: (socket: Socket, n: number) => void,
+): Promise<{ url: URL; received: () => number }> {
   let seen = 0;
   const server = createServer((socket: Socket) => {
-    socket.on('data', () => {
-      seen++;
-      if (seen <= drop) {
-        socket.destroy();
-        return;
-      }
-      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
-    });
+    socket.on('data', () => answer(socket, ++seen));
   });
   servers.push(server);
   server.listen(0, '127.0.0.1');
@@ -29,6 +24,20 @@ async function droppingServer(drop: number): Promise<{ url: URL; received: () =>
   const { port } = server.address() as { port: number };
   return { url: new URL(`http://127.0.0.1:${port}`), received: () => seen };
 }
+
+/** Drops the first `drop` requests (closes the socket, no answer), then answers 200. */
+const droppingServer = (drop: number) =>
+  rawServer((socket, n) =>
+    n <= drop
+      ? socket.destroy()
+      : socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'),
+  );
+
+/** Promises 100 bytes, sends 7 and closes: a response cut short. */
+const truncatingServer = () =>
+  rawServer((socket) =>
+    socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"route'),
+  );
 
 /** One request through a sender whose server drops the first `drops` connections unanswered. */
 async function sendThroughDroppingServer(drops: number, request: Parameters<HttpSender['send']>[0]) {
@@ -39,22 +48,6 @@ async function sendThroughDroppingServer(drops: number, request: Parameters<Http
   } finally {
     await sender.close();
   }
-}
-
-/** A raw HTTP server that promises 100 bytes, sends 7 and closes: a response cut short. */
-export async function truncatingServer(): Promise<{ url: URL; received: () => number }> {
-  let seen = 0;
-  const server = createServer((socket: Socket) => {
-    socket.on('data', () => {
-      seen++;
-      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"route');
-    });
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return { url: new URL(`http://127.0.0.1:${port}`), received: () => seen };
 }
 
 describe('HTTP sender', () => {
