@@ -145,7 +145,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     // The user's .env.example with only ports and the password set: the defaults under test.
     await writeFile(
       envFile,
-      example.replace(/^([A-Z_]+)=.*$/gm, (line, name: string) =>
+      example.replace(/^([A-Z0-9_]+)=.*$/gm, (line, name: string) =>
         name in settings ? `${name}=${settings[name]}` : line,
       ),
     );
