@@ -202,14 +202,19 @@ function printTable(): void {
 describe.skipIf(!binaries).concurrent('faults on the real stack: every part killed and restarted', () => {
   afterAll(printTable);
 
-  it.each(faultPlan(STACKS).map((incidents, i) => [i + 1, incidents] as const))(
-    'stack %i: %j',
-    async (_n, incidents) => {
+  it.each(
+    faultPlan(STACKS).map((incidents, i) => {
+      const faults = incidents.flatMap((incident) => [incident.whileFiring, incident.whileResolving]);
+      return [i + 1, faults.map(describeFault).join(', '), incidents] as const;
+    }),
+  )(
+    'stack %i: %s',
+    async (_n, _faults, incidents) => {
       const stack = await Stack.start({ webapps: 2, grafanaUrl: '' });
       try {
         await expectWebappTargetsUp(stack.prometheus.client, 2, 30_000);
         // History to keep, and every rate window filled.
-        await sleep(15_000);
+        await sleep(10_000);
         for (const incident of incidents) await runIncident(stack, incident);
       } catch (error) {
         (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
