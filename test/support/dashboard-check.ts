@@ -47,11 +47,13 @@ export const INSTANCE_NOTE = 'the Instance filter does not apply';
 
 /**
  * The numeric thresholds of the alerts, read from their expressions in alerts.yml: `expr > N`
- * (N may be a product, like `400 * 1024 * 1024`). Alerts without such a threshold are left out.
+ * (N may be a product, like `400 * 1024 * 1024`), before any `and`/`unless` that only gates it
+ * (HighLatencyP95's minimum of requests). Alerts without such a threshold are left out.
  */
 export function alertThresholds(rules: AlertRule[]): Threshold[] {
   return rules.flatMap((rule) => {
-    const match = rule.expr.match(/>\s*([\d.]+(?:\s*\*\s*[\d.]+)*)\s*$/);
+    const condition = rule.expr.split(/\s+(?:and|unless)\b/)[0] ?? '';
+    const match = condition.match(/>\s*([\d.]+(?:\s*\*\s*[\d.]+)*)\s*$/);
     if (!match) return [];
     const value = (match[1] as string).split('*').reduce((product, factor) => product * Number(factor), 1);
     return [{ alert: rule.alert, severity: rule.labels?.severity ?? '', value }];
