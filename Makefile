@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards up down logs ps k6-smoke load bench bench-quick compose-test
+.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards k8s-manifests k8s-test up down logs ps k6-smoke load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -22,12 +22,12 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 # The binaries the tests run, at the versions docker-compose.yml pins: found on PATH, or built once
 # from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
 # tests skip, or fail under CI=true.
-PINNED_TOOLS := prometheus promtool alertmanager amtool k6 docker-compose
-tools: ## Find or build Prometheus, Alertmanager, k6 and Compose at the pinned versions (.tools/)
+PINNED_TOOLS := prometheus promtool alertmanager amtool k6 docker-compose etcd kube-apiserver kubectl prometheus-operator
+tools: ## Find or build Prometheus, Alertmanager, k6, Compose, etcd, kube-apiserver, kubectl and the Prometheus Operator at the pins (.tools/)
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
-	@for name in prometheus alertmanager k6 grafana node compose; do printf '  %-13s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
+	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator; do printf '  %-13s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
 	@for tool in $(PINNED_TOOLS); do printf '  %-13s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
 
 lint: install ## Biome lint and format check
@@ -49,6 +49,9 @@ e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (p
 faults: install tools ## The fault suite: every part of the local stack killed and restarted while an alert fires and resolves; prints a table
 	$(WITH_NODE) $(BIN)/vitest run --project faults
 
+k8s-test: install tools ## deploy/kubernetes on a real kube-apiserver and etcd with the Prometheus Operator (pinned, built into .tools/)
+	$(WITH_NODE) $(BIN)/vitest run --project kubernetes
+
 compose-test: install tools ## docker compose up on a real Docker engine (root starts one; stand-in images where none can be pulled)
 	$(WITH_NODE) $(BIN)/vitest run --project compose
 
@@ -65,6 +68,9 @@ build: install ## Compile the services and their kit to dist/
 
 dashboards: install ## Regenerate grafana/dashboards/*.json from grafana/src
 	$(WITH_NODE) node grafana/src/generate.ts
+
+k8s-manifests: install ## Regenerate deploy/kubernetes/generated from the rules, alertmanager.yml and the templates (GRAFANA_URL: alert links)
+	$(WITH_NODE) node deploy/kubernetes/generate.ts
 
 dev: install ## Run the webapp on 127.0.0.1:3000 and the generator against it, pretty logs (Ctrl-C stops both)
 	@mkdir -p .data

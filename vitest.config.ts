@@ -58,6 +58,18 @@ export default defineConfig({
         },
       },
       {
+        // deploy/kubernetes on a real API server: beside the compose and fault suites, after the
+        // end-to-end suite (starting kube-apiserver takes both cores for a few seconds).
+        test: {
+          name: 'kubernetes',
+          include: ['k8s-test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         test: {
           name: 'repo',
           include: ['test/**/*.test.ts'],

@@ -5,7 +5,17 @@ import { type Pinned, pinnedVersion, reportedVersion } from './versions.ts';
 export const IN_CI = process.env.CI === 'true';
 
 /** The external binaries the tests and `make up-local` run, each at the version docker-compose.yml pins. */
-export type Tool = 'prometheus' | 'promtool' | 'alertmanager' | 'amtool' | 'k6' | 'docker-compose';
+export type Tool =
+  | 'prometheus'
+  | 'promtool'
+  | 'alertmanager'
+  | 'amtool'
+  | 'k6'
+  | 'docker-compose'
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kubectl'
+  | 'prometheus-operator';
 
 const PIN: Record<Tool, Pinned> = {
   prometheus: 'prometheus',
@@ -14,11 +24,21 @@ const PIN: Record<Tool, Pinned> = {
   amtool: 'alertmanager',
   k6: 'k6',
   'docker-compose': 'compose',
+  etcd: 'etcd',
+  'kube-apiserver': 'kubernetes',
+  kubectl: 'kubernetes',
+  'prometheus-operator': 'prometheus-operator',
+};
+
+const VERSION_ARGS: Partial<Record<Tool, string[]>> = {
+  k6: ['version'],
+  'docker-compose': ['version'],
+  kubectl: ['version', '--client'],
 };
 
 /** How each tool tells its version: `prometheus --version`, `k6 version`, ... */
 export function versionOf(tool: Tool, binary: string): string | undefined {
-  return reportedVersion(binary, tool === 'k6' || tool === 'docker-compose' ? ['version'] : ['--version']);
+  return reportedVersion(binary, VERSION_ARGS[tool] ?? ['--version']);
 }
 
 export function pinOf(tool: Tool): string {

@@ -1,8 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { repoPath } from './paths.ts';
 
-/** What docker-compose.yml pins: image tags, NODE_IMAGE, and the Compose CLI (x-compose-cli). */
-export type Pinned = 'prometheus' | 'alertmanager' | 'k6' | 'grafana' | 'node' | 'compose';
+/**
+ * What docker-compose.yml pins: image tags, NODE_IMAGE, the Compose CLI (x-compose-cli), and what
+ * deploy/kubernetes is tested on (x-kubernetes, x-etcd, x-prometheus-operator).
+ */
+export type Pinned =
+  | 'prometheus'
+  | 'alertmanager'
+  | 'k6'
+  | 'grafana'
+  | 'node'
+  | 'compose'
+  | 'kubernetes'
+  | 'etcd'
+  | 'prometheus-operator';
 
 const pins = new Map<Pinned, string>();
 

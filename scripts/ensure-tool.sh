@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of TOOL at the version pinned in docker-compose.yml (scripts/pin.sh):
 #   prometheus promtool alertmanager amtool k6 docker-compose
+#   etcd kube-apiserver kubectl prometheus-operator   (make k8s-test)
 # 1. $PROMETHEUS, $PROMTOOL, $ALERTMANAGER, $AMTOOL, $K6 or $DOCKER_COMPOSE when set (your choice;
 #    the version test still compares it with the pin);
 # 2. TOOL on PATH (for docker-compose: the `docker compose` plugin too) when it reports the pin;
@@ -17,7 +18,10 @@ case "$tool" in
   alertmanager | amtool) name=alertmanager ;;
   k6) name=k6 ;;
   docker-compose) name=compose ;;
-  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|k6|docker-compose" >&2; exit 2 ;;
+  kube-apiserver | kubectl) name=kubernetes ;;
+  etcd) name=etcd ;;
+  prometheus-operator) name=prometheus-operator ;;
+  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|k6|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator" >&2; exit 2 ;;
 esac
 version="$("$root/scripts/pin.sh" "$name")"
 override_var="$(echo "$tool" | tr 'a-z-' 'A-Z_')"
@@ -28,11 +32,13 @@ reported_version() {
   output="$("$@" 2>&1 | head -n 3)" || true
   grep -oE '[0-9]+\.[0-9]+\.[0-9]+' <<<"$output" | head -n 1
 }
-version_args() { case "$tool" in k6 | docker-compose) echo version ;; *) echo --version ;; esac; }
+version_args() {
+  case "$tool" in k6 | docker-compose) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac
+}
 
 if [ -n "${!override_var:-}" ]; then echo "${!override_var}"; exit 0; fi
 
-if found="$(command -v "$tool" 2>/dev/null)" && [ "$(reported_version "$found" "$(version_args)")" = "$version" ]; then
+if found="$(command -v "$tool" 2>/dev/null)" && [ "$(reported_version "$found" $(version_args))" = "$version" ]; then
   echo "$found"; exit 0
 fi
 if [ "$tool" = docker-compose ] && [ "$(reported_version docker compose version)" = "$version" ]; then
@@ -112,6 +118,83 @@ case "$name" in
     fetch_module github.com/docker/compose/v5 "v$version"
     (cd "$work/src" && go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=v$version" \
       -o "$work/bin/docker-compose" ./cmd)
+    ;;
+  etcd)
+    # etcd's own main package lives in a module whose replace directives point into its repository;
+    # a wrapper module calling the server's entry point builds from the published modules.
+    mkdir -p "$work/src" && cd "$work/src"
+    printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' >main.go
+    go mod init fastify-observability-stack.local/etcd >&2
+    go get "go.etcd.io/etcd/server/v3@v$version" >&2
+    go mod tidy >&2
+    go build -trimpath -ldflags "-s -w" -o "$work/bin/etcd" .
+    ;;
+  kubernetes)
+    # k8s.io/kubernetes points its staging modules (k8s.io/api, client-go, ...) at ./staging, which the
+    # module proxy does not carry: a wrapper module replaces each with its published v0.MINOR.PATCH
+    # (every one in the release's go.mod but sample-cli-plugin and sample-controller, which the
+    # proxy refuses and nothing here needs). kube-apiserver needs about 3 GB of memory to link.
+    IFS=. read -r major minor patch <<<"$version"
+    staging_version="v0.$minor.$patch"
+    kubernetes_gomod="$(go mod download -json "k8s.io/kubernetes@v$version" | sed -n -E 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
+    [ -f "$kubernetes_gomod" ] || { say "go mod download k8s.io/kubernetes@v$version failed"; exit 1; }
+    mkdir -p "$work/src/kube-apiserver" "$work/src/kubectl" && cd "$work/src"
+    go mod init fastify-observability-stack.local/kubernetes >&2
+    sed -n -E 's#^[[:space:]]*(k8s\.io/[a-z0-9-]+) => \./staging/.*#\1#p' "$kubernetes_gomod" |
+      grep -v -E '^k8s\.io/(sample-cli-plugin|sample-controller)$' |
+      while read -r staged; do go mod edit -replace "$staged=$staged@$staging_version"; done
+    go mod edit -require "k8s.io/kubernetes@v$version"
+    cat >kube-apiserver/main.go <<'GO'
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
+GO
+    cat >kubectl/main.go <<'GO'
+package main
+
+import (
+	"k8s.io/component-base/cli"
+	"k8s.io/kubectl/pkg/cmd"
+	"k8s.io/kubectl/pkg/cmd/util"
+)
+
+func main() {
+	if err := cli.RunNoErrOutput(cmd.NewDefaultKubectlCommand()); err != nil {
+		util.CheckErr(err)
+	}
+}
+GO
+    go mod tidy >&2
+    v=k8s.io/component-base/version
+    ldflags="-s -w -X $v.gitVersion=v$version -X $v.gitMajor=$major -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
+    go build -trimpath -ldflags "$ldflags" -o "$work/bin/" ./kube-apiserver ./kubectl
+    ;;
+  prometheus-operator)
+    # Built inside its module (its internal/ packages refuse a wrapper), with the two nested modules
+    # its go.mod replaces from ./pkg copied in from the proxy. The CRDs come along for the test.
+    fetch_module github.com/prometheus-operator/prometheus-operator "v$version"
+    for nested in pkg/apis/monitoring pkg/client; do
+      dir="$(go mod download -json "github.com/prometheus-operator/prometheus-operator/$nested@v$version" |
+        sed -n -E 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p')"
+      [ -d "$dir" ] || { say "go mod download of $nested@v$version failed"; exit 1; }
+      rm -rf "$work/src/$nested"
+      mkdir -p "$(dirname "$work/src/$nested")"
+      cp -r "$dir" "$work/src/$nested"
+      chmod -R u+w "$work/src/$nested"
+    done
+    (cd "$work/src" && go build -trimpath -ldflags "$(prometheus_ldflags "v$version")" \
+      -o "$work/bin/prometheus-operator" ./cmd/operator)
+    mkdir -p "$work/share" && cp -r "$work/src/example/prometheus-operator-crd" "$work/share/crds"
     ;;
 esac
 mkdir -p "$(dirname "$prefix")"

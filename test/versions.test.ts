@@ -7,7 +7,18 @@ import { IN_CI, pinnedTool, pinOf, type Tool, versionOf } from '../harness/tools
 import { type Pinned, pinnedVersion } from '../harness/versions.ts';
 import { readYaml, repoPath } from './support/repo.ts';
 
-const TOOLS: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool', 'k6', 'docker-compose'];
+const TOOLS: Tool[] = [
+  'prometheus',
+  'promtool',
+  'alertmanager',
+  'amtool',
+  'k6',
+  'docker-compose',
+  'etcd',
+  'kube-apiserver',
+  'kubectl',
+  'prometheus-operator',
+];
 
 describe('the binaries the tests start are the pinned versions', () => {
   it.for(TOOLS)('%s', (tool, { skip }) => {
@@ -42,9 +53,11 @@ describe('one place for versions', () => {
     expect(compose.services.k6?.image).toBe(`grafana/k6:${pinnedVersion('k6')}`);
     expect(compose.services.grafana?.image).toBe(`grafana/grafana:${pinnedVersion('grafana')}`);
     expect(compose['x-node-build-args'].NODE_IMAGE).toBe(`node:${pinnedVersion('node')}-bookworm-slim`);
-    expect(readYaml<Record<string, string>>('docker-compose.yml')['x-compose-cli']).toBe(
-      `v${pinnedVersion('compose')}`,
-    );
+    const extensions = readYaml<Record<string, string>>('docker-compose.yml');
+    expect(extensions['x-compose-cli']).toBe(`v${pinnedVersion('compose')}`);
+    expect(extensions['x-kubernetes']).toBe(`v${pinnedVersion('kubernetes')}`);
+    expect(extensions['x-etcd']).toBe(`v${pinnedVersion('etcd')}`);
+    expect(extensions['x-prometheus-operator']).toBe(`v${pinnedVersion('prometheus-operator')}`);
   });
 
   it.for(['services/webapp/Dockerfile', 'services/request-generator/Dockerfile', 'maildev/Dockerfile'])(
@@ -64,6 +77,9 @@ describe('one place for versions', () => {
       grafana: 'Grafana',
       node: 'Node',
       compose: 'Docker Compose',
+      kubernetes: 'Kubernetes',
+      etcd: 'etcd',
+      'prometheus-operator': 'Prometheus Operator',
     };
     for (const [pinned, name] of Object.entries(names)) {
       expect(readme, name).toMatch(

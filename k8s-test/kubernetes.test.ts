@@ -1,0 +1,440 @@
+// deploy/kubernetes on a real API server (make k8s-test): etcd, kube-apiserver, kubectl and the
+// Prometheus Operator at the versions docker-compose.yml pins (x-kubernetes, x-etcd,
+// x-prometheus-operator), built from their Go modules. What kube-prometheus-stack would do is done by
+// hand: a Prometheus and an Alertmanager resource with its default selectors, and the alert
+// templates in the Alertmanager's config Secret (its alertmanager.templateFiles).
+
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { RELEASE_LABEL, ruleGroups, SMTP_SECRET } from '../deploy/kubernetes/manifests.ts';
+import { run } from '../harness/exec.ts';
+import { ControlPlane } from '../harness/kubernetes.ts';
+import { repoPath } from '../harness/paths.ts';
+import { waitFor } from '../harness/process.ts';
+import { pinnedTool } from '../harness/tools.ts';
+
+const NAMESPACE = 'fastify-observability';
+const MONITORING = 'monitoring';
+const TEMPLATES_DIR = repoPath('deploy/kubernetes/generated/alertmanager-templates');
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: the tests reach into every kind's spec
+  spec?: any;
+}
+
+let plane: ControlPlane;
+let built: K8sObject[];
+let builtYaml: string;
+
+const toYaml = (objects: K8sObject[]) => objects.map((object) => stringify(object)).join('---\n');
+const find = (kind: string, name: string) => {
+  const object = built.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!object) throw new Error(`kubectl kustomize built no ${kind} ${name}`);
+  return structuredClone(object);
+};
+
+beforeAll(async () => {
+  plane = await ControlPlane.start();
+  await plane.installCrds();
+  builtYaml = await plane.kubectlOk(['kustomize', repoPath('deploy/kubernetes')]);
+  built = parseAllDocuments(builtYaml).map((document) => document.toJS() as K8sObject);
+}, 240_000);
+
+afterAll(async () => {
+  await plane?.stop();
+}, 60_000);
+
+describe('kubectl kustomize deploy/kubernetes', () => {
+  it('builds the stack: workloads, monitoring objects and dashboards, in one namespace', () => {
+    const names = built.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    const dashboards = readdirSync(repoPath('grafana/dashboards')).map(
+      (file) => `ConfigMap/grafana-dashboard-${file.replace(/\.json$/, '')}`,
+    );
+    expect(names).toEqual(
+      [
+        'AlertmanagerConfig/fastify-observability-stack',
+        'Deployment/request-generator',
+        'Deployment/telex-integration',
+        'Deployment/webapp',
+        `Namespace/${NAMESPACE}`,
+        'PodDisruptionBudget/webapp',
+        'PrometheusRule/fastify-observability-stack',
+        'Service/telex-integration',
+        'Service/webapp',
+        'ServiceMonitor/telex-integration',
+        'ServiceMonitor/webapp',
+        ...dashboards,
+      ].sort(),
+    );
+    for (const object of built.filter((o) => o.kind !== 'Namespace'))
+      expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe(NAMESPACE);
+  });
+
+  it('puts every dashboard of grafana/dashboards in a ConfigMap for the Grafana sidecar', () => {
+    for (const file of readdirSync(repoPath('grafana/dashboards'))) {
+      const configMap = find('ConfigMap', `grafana-dashboard-${file.replace(/\.json$/, '')}`) as K8sObject & {
+        data: Record<string, string>;
+      };
+      expect(configMap.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      expect(configMap.data[file]).toBe(readFileSync(repoPath(`grafana/dashboards/${file}`), 'utf8'));
+    }
+  });
+
+  it("labels what kube-prometheus-stack's default selectors pick up with release", () => {
+    for (const [kind, name] of [
+      ['ServiceMonitor', 'webapp'],
+      ['ServiceMonitor', 'telex-integration'],
+      ['PrometheusRule', 'fastify-observability-stack'],
+      ['AlertmanagerConfig', 'fastify-observability-stack'],
+    ] as const)
+      expect(find(kind, name).metadata.labels, `${kind}/${name}`).toMatchObject(RELEASE_LABEL);
+  });
+
+  it('gives the webapp time to drain: preStop plus SHUTDOWN_GRACE_MS fit in the grace period', () => {
+    const pod = find('Deployment', 'webapp').spec.template.spec;
+    const container = pod.containers[0];
+    const graceMs = Number(
+      container.env.find((e: { name: string }) => e.name === 'SHUTDOWN_GRACE_MS')?.value ?? Number.NaN,
+    );
+    const preStopSeconds = container.lifecycle.preStop.sleep.seconds as number;
+    expect(graceMs).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + graceMs / 1000);
+    expect(container.readinessProbe.httpGet.path).toBe('/ready');
+    expect(container.livenessProbe.httpGet.path).toBe('/health');
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  it('runs the images docker-compose.yml builds', () => {
+    const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { image: string }>;
+    };
+    for (const name of ['webapp', 'request-generator', 'telex-integration'])
+      expect(find('Deployment', name).spec.template.spec.containers[0].image).toBe(
+        compose.services[name]?.image,
+      );
+  });
+});
+
+describe('the API server', () => {
+  beforeAll(async () => {
+    await plane.kubectlOk(['create', 'namespace', NAMESPACE]);
+  });
+
+  it('accepts every object of the build (server-side dry run, strict field validation)', async () => {
+    const result = await plane.apply(builtYaml, ['--dry-run=server', '--validate=strict']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(built.length);
+  });
+
+  it.for([
+    {
+      what: 'an unknown field',
+      object: () => {
+        const deployment = find('Deployment', 'webapp');
+        deployment.spec.template.spec.containers[0].readinesProbe = {
+          httpGet: { path: '/ready', port: 'http' },
+        };
+        return deployment;
+      },
+      error:
+        /\.spec\.template\.spec\.containers\[name="webapp"\]\.readinesProbe: field not declared in schema/,
+    },
+    {
+      what: 'a wrong type',
+      object: () => {
+        const monitor = find('ServiceMonitor', 'webapp');
+        monitor.spec.endpoints[0].port = 3000;
+        return monitor;
+      },
+      error: /\.spec\.endpoints\[0\]\.port: expected string, got .*3000/,
+    },
+    {
+      what: 'a bad duration',
+      object: () => {
+        const rule = find('PrometheusRule', 'fastify-observability-stack');
+        rule.spec.groups[0].rules[0].for = '10 seconds';
+        return rule;
+      },
+      error: /spec\.groups\[0\]\.rules\[0\]\.for: Invalid value: "10 seconds"/,
+    },
+  ])('refuses $what', async ({ object, error }) => {
+    const result = await plane.apply(toYaml([object()]), ['--dry-run=server', '--validate=strict']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(error);
+  });
+});
+
+/** A Secret's key, base64-decoded and gunzipped when it ends in .gz. */
+async function secretFile(namespace: string, name: string, key: string): Promise<string> {
+  const secret = JSON.parse(
+    await plane.kubectlOk(['get', 'secret', name, '-n', namespace, '-o', 'json']),
+  ) as {
+    data: Record<string, string>;
+  };
+  const value = secret.data[key];
+  if (value === undefined) throw new Error(`secret ${namespace}/${name} has no ${key}`);
+  const bytes = Buffer.from(value, 'base64');
+  return (key.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+describe('applied for real, with the Prometheus Operator reconciling it', () => {
+  const smtpPassword = `k8s-test-${process.pid}`;
+  let prometheusConfig: {
+    scrape_configs: {
+      job_name: string;
+      kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[];
+      relabel_configs?: unknown[];
+    }[];
+    rule_files: string[];
+  };
+  let ruleFiles: Record<string, string>;
+  let alertmanagerConfig: {
+    route: { routes: { receiver: string; matchers?: string[]; routes?: unknown[] }[] };
+    receivers: { name: string; email_configs?: Record<string, unknown>[] }[];
+    inhibit_rules?: unknown[];
+    templates?: string[];
+  };
+  let work: string;
+
+  beforeAll(async () => {
+    work = join(plane.dir, 'generated');
+    mkdirSync(work, { recursive: true });
+    const applied = await plane.apply(builtYaml);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    await plane.kubectlOk([
+      'create',
+      'secret',
+      'generic',
+      SMTP_SECRET.name,
+      '-n',
+      NAMESPACE,
+      `--from-literal=${SMTP_SECRET.key}=${smtpPassword}`,
+    ]);
+    await plane.kubectlOk(['create', 'namespace', MONITORING]);
+    // kube-prometheus-stack's Alertmanager config Secret: its default config, and the templates
+    // given as alertmanager.templateFiles (README).
+    const templates = Object.fromEntries(
+      readdirSync(TEMPLATES_DIR).map((file) => [file, readFileSync(join(TEMPLATES_DIR, file), 'utf8')]),
+    );
+    const resources: K8sObject[] = [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'alertmanager-main', namespace: MONITORING },
+        stringData: {
+          'alertmanager.yaml': stringify({
+            route: { receiver: 'null', group_by: ['namespace'] },
+            receivers: [{ name: 'null' }],
+            templates: ['/etc/alertmanager/config/*.tmpl'],
+          }),
+          ...templates,
+        },
+      } as K8sObject,
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'Alertmanager',
+        metadata: { name: 'main', namespace: MONITORING },
+        spec: {
+          replicas: 1,
+          alertmanagerConfigSelector: { matchLabels: RELEASE_LABEL },
+          alertmanagerConfigNamespaceSelector: {},
+          alertmanagerConfigMatcherStrategy: { type: 'None' },
+        },
+      },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'Prometheus',
+        metadata: { name: 'k8s', namespace: MONITORING },
+        spec: {
+          replicas: 1,
+          // As kube-prometheus-stack's prometheusSpec.serviceDiscoveryRole (README): the Endpoints
+          // API is deprecated since Kubernetes 1.33.
+          serviceDiscoveryRole: 'EndpointSlice',
+          scrapeInterval: '5s',
+          evaluationInterval: '5s',
+          serviceMonitorSelector: { matchLabels: RELEASE_LABEL },
+          serviceMonitorNamespaceSelector: {},
+          ruleSelector: { matchLabels: RELEASE_LABEL },
+          ruleNamespaceSelector: {},
+          alerting: {
+            alertmanagers: [{ namespace: MONITORING, name: 'alertmanager-operated', port: 'web' }],
+          },
+        },
+      },
+    ];
+    const monitoring = await plane.apply(toYaml(resources));
+    if (monitoring.code !== 0) throw new Error(monitoring.stderr);
+    await plane.startOperator();
+
+    try {
+      prometheusConfig = parse(
+        await waitFor(
+          'the Prometheus configuration the operator generates',
+          async () => {
+            const config = await secretFile(MONITORING, 'prometheus-k8s', 'prometheus.yaml.gz');
+            return config.includes(`serviceMonitor/${NAMESPACE}/webapp/0`) ? config : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 1000 },
+        ),
+      );
+      ruleFiles = await waitFor(
+        'the rule ConfigMap',
+        async () => {
+          const list = JSON.parse(
+            await plane.kubectlOk([
+              'get',
+              'configmap',
+              '-n',
+              MONITORING,
+              '-l',
+              'prometheus-name=k8s',
+              '-o',
+              'json',
+            ]),
+          ) as { items: { data: Record<string, string> }[] };
+          const files = Object.assign({}, ...list.items.map((item) => item.data)) as Record<string, string>;
+          return Object.keys(files).some((name) => name.includes('fastify-observability-stack'))
+            ? files
+            : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      alertmanagerConfig = parse(
+        await waitFor(
+          'the Alertmanager configuration the operator generates',
+          async () => {
+            const config = await secretFile(
+              MONITORING,
+              'alertmanager-main-generated',
+              'alertmanager.yaml.gz',
+            );
+            return config.includes('fastify-observability-stack') ? config : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 1000 },
+        ),
+      );
+    } catch (error) {
+      throw new Error(`${String(error)}\n${plane.logs}`);
+    }
+  }, 180_000);
+
+  it('scrapes the webapp and the Telex integration through their ServiceMonitors, every 5 s', () => {
+    const jobs = prometheusConfig.scrape_configs.map((job) => job.job_name).sort();
+    expect(jobs).toEqual([
+      `serviceMonitor/${NAMESPACE}/telex-integration/0`,
+      `serviceMonitor/${NAMESPACE}/webapp/0`,
+    ]);
+    const webapp = prometheusConfig.scrape_configs.find((job) => job.job_name.includes('/webapp/'));
+    expect(webapp).toMatchObject({
+      scrape_interval: '5s',
+      metrics_path: '/metrics',
+      kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: [NAMESPACE] } }],
+    });
+    // The job label is the Service's name, which the rules select on (job="webapp").
+    expect(JSON.stringify(webapp?.relabel_configs)).toContain('"target_label":"job"');
+  });
+
+  it('loads every rule of prometheus/rules, unchanged', () => {
+    const ours = Object.entries(ruleFiles).filter(([name]) => name.includes('fastify-observability-stack'));
+    expect(ours).toHaveLength(1);
+    const loaded = parse(ours[0]?.[1] as string) as { groups: unknown[] };
+    expect(loaded.groups).toEqual(ruleGroups());
+  });
+
+  it('passes promtool check config and check rules at the pinned Prometheus', async () => {
+    const promtool = pinnedTool('promtool') as string;
+    const rulesDir = join(work, 'rules');
+    mkdirSync(rulesDir, { recursive: true });
+    for (const [name, content] of Object.entries(ruleFiles)) writeFileSync(join(rulesDir, name), content);
+    const config = { ...prometheusConfig, rule_files: [join(rulesDir, '*.yaml')] };
+    writeFileSync(join(work, 'prometheus.yaml'), stringify(config));
+    const checkConfig = await run(promtool, ['check', 'config', join(work, 'prometheus.yaml')]);
+    expect(checkConfig.stdout + checkConfig.stderr, 'promtool check config').toMatch(/SUCCESS/);
+    expect(checkConfig.code).toBe(0);
+    const checkRules = await run(promtool, [
+      'check',
+      'rules',
+      ...readdirSync(rulesDir).map((f) => join(rulesDir, f)),
+    ]);
+    expect(checkRules.code, checkRules.stdout + checkRules.stderr).toBe(0);
+    const count = ruleGroups().flatMap((group) => (group as { rules: unknown[] }).rules).length;
+    expect(checkRules.stdout).toContain(`SUCCESS: ${count} rules found`);
+  });
+
+  it('routes alerts to the email receiver, with the grouping and inhibition of alertmanager.yml', () => {
+    const team = alertmanagerConfig.receivers.find((r) => r.name.endsWith('/team'));
+    expect(team?.name).toBe(`${NAMESPACE}/fastify-observability-stack/team`);
+    expect(team?.email_configs?.[0]).toMatchObject({
+      to: 'oncall@example.com',
+      smarthost: 'smtp.example.com:587',
+      auth_password: smtpPassword,
+      send_resolved: true,
+      headers: { Subject: '{{ template "fos.email.subject" . }}' },
+      html: '{{ template "fos.email.html" . }}',
+    });
+    const ours = alertmanagerConfig.route.routes.find((r) => r.receiver === team?.name);
+    // No namespace matcher (alertmanagerConfigMatcherStrategy None): the rules aggregate by job, so
+    // their alerts carry no namespace label.
+    expect(ours).toMatchObject({ group_by: ['alertname', 'job'], group_wait: '5s', group_interval: '30s' });
+    expect(ours?.matchers ?? []).toEqual([]);
+    expect(JSON.stringify(ours?.routes)).toContain('Watchdog');
+    expect(alertmanagerConfig.inhibit_rules).toHaveLength(2);
+    expect(alertmanagerConfig.templates).toEqual(['/etc/alertmanager/config/*.tmpl']);
+  });
+
+  it('passes amtool check-config at the pinned Alertmanager, templates included', async () => {
+    const amtool = pinnedTool('amtool') as string;
+    const config = { ...alertmanagerConfig, templates: [join(TEMPLATES_DIR, '*.tmpl')] };
+    writeFileSync(join(work, 'alertmanager.yaml'), stringify(config));
+    const result = await run(amtool, ['check-config', join(work, 'alertmanager.yaml')]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/- \d+ templates/);
+    expect(result.stdout).not.toMatch(/- 0 templates/);
+  });
+
+  it('reports a rule with bad PromQL as an InvalidConfiguration event on it', async () => {
+    const bad: K8sObject = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'bad-promql', namespace: NAMESPACE, labels: RELEASE_LABEL },
+      spec: {
+        groups: [{ name: 'bad', rules: [{ alert: 'Broken', expr: 'sum(rate(http_requests_total[5m])' }] }],
+      },
+    };
+    const applied = await plane.apply(toYaml([bad]));
+    expect(applied.code, applied.stderr).toBe(0);
+    const event = await waitFor(
+      'the InvalidConfiguration event',
+      async () => {
+        const events = JSON.parse(
+          await plane.kubectlOk([
+            'get',
+            'events',
+            '-n',
+            NAMESPACE,
+            '--field-selector=involvedObject.name=bad-promql,reason=InvalidConfiguration',
+            '-o',
+            'json',
+          ]),
+        ) as { items: { type: string; message: string; involvedObject: { kind: string } }[] };
+        return events.items[0];
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(event).toMatchObject({ type: 'Warning', involvedObject: { kind: 'PrometheusRule' } });
+    expect(event.message).toBe(
+      'PrometheusRule bad-promql was rejected due to invalid configuration: invalid rule',
+    );
+  });
+});
