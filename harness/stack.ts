@@ -56,12 +56,15 @@ export class Webapp {
     this.#launcher = launcher;
   }
 
-  /** A started webapp on a free port, with a checkpoint file in a temp dir that stop() removes. */
+  /**
+   * A started webapp on a free port of 127.0.0.1 (or env.HOST and env.PORT: an address in a network
+   * namespace the launcher enters), with a checkpoint file in a temp dir that stop() removes.
+   */
   static async launch(env: Record<string, string> = {}, launcher: string[] = []): Promise<Webapp> {
     const dir = await workDir('webapp');
     const webapp = new Webapp(
       'webapp',
-      await freePort(),
+      env.PORT ? Number(env.PORT) : await freePort(),
       { COUNTER_CHECKPOINT_PATH: join(dir.path, 'counter.json'), ...env },
       launcher,
     );
@@ -78,12 +81,16 @@ export class Webapp {
     await this.#removeFiles();
   }
 
+  get host(): string {
+    return this.#env.HOST ?? '127.0.0.1';
+  }
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.target}`;
   }
 
   get target(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   /** Every run's output, including runs that were killed and replaced. */
