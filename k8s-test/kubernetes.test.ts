@@ -227,6 +227,13 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
       `--from-literal=${SMTP_SECRET.key}=${smtpPassword}`,
     ]);
     await plane.kubectlOk(['create', 'namespace', MONITORING]);
+    // The settings README tells kube-prometheus-stack users to give it.
+    const values = parse(
+      readFileSync(repoPath('deploy/kubernetes/kube-prometheus-stack-values.yaml'), 'utf8'),
+    ) as {
+      prometheus: { prometheusSpec: Record<string, unknown> };
+      alertmanager: { alertmanagerSpec: Record<string, unknown> };
+    };
     // kube-prometheus-stack's Alertmanager config Secret: its default config, and the templates
     // given as alertmanager.templateFiles (README).
     const templates = Object.fromEntries(
@@ -254,7 +261,7 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
           replicas: 1,
           alertmanagerConfigSelector: { matchLabels: RELEASE_LABEL },
           alertmanagerConfigNamespaceSelector: {},
-          alertmanagerConfigMatcherStrategy: { type: 'None' },
+          ...values.alertmanager.alertmanagerSpec,
         },
       },
       {
@@ -263,11 +270,7 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
         metadata: { name: 'k8s', namespace: MONITORING },
         spec: {
           replicas: 1,
-          // As kube-prometheus-stack's prometheusSpec.serviceDiscoveryRole (README): the Endpoints
-          // API is deprecated since Kubernetes 1.33.
-          serviceDiscoveryRole: 'EndpointSlice',
-          scrapeInterval: '5s',
-          evaluationInterval: '5s',
+          ...values.prometheus.prometheusSpec,
           serviceMonitorSelector: { matchLabels: RELEASE_LABEL },
           serviceMonitorNamespaceSelector: {},
           ruleSelector: { matchLabels: RELEASE_LABEL },
@@ -549,8 +552,25 @@ describe.runIf(CAN_MAKE_PODS)(
       ]);
       await alertmanager.waitReady(`http://${alertmanagerAddress}/-/ready`);
 
-      // What the EndpointSlice controller would write for the webapp pods and the Alertmanager pod.
+      // Prometheus scrapes itself through a ServiceMonitor, as kube-prometheus-stack's does: the
+      // InstanceDown email reads its dial failures.
+      const prometheusPort = await freePort();
+      const selfMonitor: K8sObject = {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'prometheus-self', namespace: MONITORING, labels: RELEASE_LABEL },
+        spec: {
+          selector: { matchLabels: { 'operated-prometheus': 'true' } },
+          endpoints: [{ port: 'web', interval: '5s' }],
+        },
+      };
+      // What the EndpointSlice controller would write for the webapp pods, the Alertmanager pod and
+      // the Prometheus pod.
       const slices = [
+        selfMonitor,
+        endpointSlice(MONITORING, 'prometheus-operated', { name: 'web', port: prometheusPort }, [
+          pods.hostIp,
+        ]),
         endpointSlice(NAMESPACE, 'webapp', { name: 'http', port: 3000 }, pods.podIps),
         endpointSlice(
           MONITORING,
@@ -566,7 +586,15 @@ describe.runIf(CAN_MAKE_PODS)(
         writeFileSync(join(work, 'rules', name), content);
       // The config reloader of the Prometheus pod fills in $(POD_NAME) and $(SHARD) (its environment).
       const podEnv: Record<string, string> = { POD_NAME: 'prometheus-k8s-0', SHARD: '0' };
-      const expanded = stringify(prometheusConfig).replace(/\$\(([A-Z_]+)\)/g, (_, name: string) => {
+      const generated = await waitFor(
+        'the Prometheus configuration with the self-scrape',
+        async () => {
+          const text = await secretFile(MONITORING, 'prometheus-k8s', 'prometheus.yaml.gz');
+          return text.includes('serviceMonitor/monitoring/prometheus-self/0') ? text : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      const expanded = generated.replace(/\$\(([A-Z_]+)\)/g, (_, name: string) => {
         const value = podEnv[name];
         if (value === undefined)
           throw new Error(`the generated configuration uses $(${name}), which no pod sets here`);
@@ -593,14 +621,15 @@ describe.runIf(CAN_MAKE_PODS)(
         },
       };
       writeFileSync(join(work, 'prometheus.yaml'), stringify(runnable));
-      const port = await freePort();
+      const prometheusUrl = `http://${pods.hostIp}:${prometheusPort}`;
       prometheus = new ManagedProcess('prometheus', pinnedTool('prometheus') as string, [
         `--config.file=${join(work, 'prometheus.yaml')}`,
         `--storage.tsdb.path=${join(work, 'prometheus-data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.listen-address=${pods.hostIp}:${prometheusPort}`,
+        `--web.external-url=${prometheusUrl}`,
       ]);
-      await prometheus.waitReady(`http://127.0.0.1:${port}/-/ready`);
-      client = new PrometheusClient(`http://127.0.0.1:${port}`);
+      await prometheus.waitReady(`${prometheusUrl}/-/ready`);
+      client = new PrometheusClient(prometheusUrl);
     }, 240_000);
 
     afterAll(async () => {
@@ -674,6 +703,10 @@ describe.runIf(CAN_MAKE_PODS)(
       );
       expect(mail.to).toEqual(['oncall@example.com']);
       expect(mail.text).toContain('http://127.0.0.1:3000/d/fos-runbooks/alert-runbooks?viewPanel=1');
+      // The scrape error names the ServiceMonitor's scrape pool, whose link lists this target's error.
+      const poolLink = `${client.url}/api/v1/targets?scrapePool=serviceMonitor/${NAMESPACE}/webapp/0&state=active`;
+      expect(mail.text).toContain(`connection refused; every target's last error: ${poolLink}`);
+      expect(JSON.stringify(await (await fetch(poolLink)).json())).toContain(victim.target);
       const alerts = (await (await fetch(`http://${alertmanagerAddress}/api/v2/alerts/groups`)).json()) as {
         receiver: { name: string };
         labels: Record<string, string>;
