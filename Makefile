@@ -27,8 +27,8 @@ tools: ## Find or build Prometheus, Alertmanager, k6, Compose, etcd, kube-apiser
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
-	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator; do printf '  %-13s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
-	@for tool in $(PINNED_TOOLS); do printf '  %-13s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
+	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
+	@for tool in $(PINNED_TOOLS); do printf '  %-20s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
 
 lint: install ## Biome lint and format check
 	$(WITH_NODE) $(BIN)/biome check --error-on-warnings .
