@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,21 +58,24 @@ async function compose(args: string[], timeoutMs = 900_000) {
   return result.stdout;
 }
 
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  server.listen(port, '127.0.0.1');
-  const free = await Promise.race([
-    once(server, 'listening').then(() => true),
-    once(server, 'error').then(() => false),
-  ]);
-  if (free) server.close();
-  return free;
+function portIsFree(port: number): Promise<boolean> {
+  // Not events.once(server, 'listening'): it rejects on 'error', so a port in use threw instead of
+  // answering false.
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
-/** Ten free ports in a row for WEBAPP_PORTS, so --scale webapp=3 can publish every replica. */
+/**
+ * Ten free ports in a row for WEBAPP_PORTS, so --scale webapp=3 can publish every replica: below
+ * Linux's ephemeral range (32768-60999), where the outgoing connections of the suites running
+ * alongside could take one between this check and Docker's bind.
+ */
 async function freePortRange(size: number): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - size));
     const ports = Array.from({ length: size }, (_, i) => base + i);
     if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return `${base}-${base + size - 1}`;
   }
