@@ -41,6 +41,12 @@ describe.skipIf(!k6 || !prometheusBinary).concurrent('k6 against a real webapp',
 
       const pushed = await prometheus.client.query('sum(k6_http_reqs_total)');
       expect(Number(pushed[0]?.value[1])).toBe(requests);
+      // rate() needs two samples of a series: over a 5 s run, k6's default 5 s push leaves one.
+      const samples = await prometheus.client.query('max(count_over_time(k6_http_reqs_total[5m]))');
+      expect(
+        Number(samples[0]?.value[1]),
+        'samples of the busiest k6_http_reqs_total series',
+      ).toBeGreaterThanOrEqual(3);
 
       // Every panel of the k6 dashboard shows data: k6's side from remote write, the webapp's from scrapes.
       for (const query of panelQueries(K6_DASHBOARD_UID)) {

@@ -8,10 +8,28 @@ import { repoPath } from './paths.ts';
  * runs Prometheus and Alertmanager with exactly the behaviour Compose gives them.
  */
 export function composeServiceFlags(service: string, localFlags: readonly string[]): string[] {
-  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { command?: string[] }>;
-  };
-  return (compose.services[service]?.command ?? []).filter(
+  return (composeService(service).command ?? []).filter(
     (flag) => flag.startsWith('--') && !localFlags.some((name) => flag.startsWith(`${name}=`)),
   );
+}
+
+/** The variables a service's `environment` in docker-compose.yml sets whose names start with `prefix`. */
+export function composeServiceEnvironment(service: string, prefix: string): Record<string, string> {
+  const environment = composeService(service).environment ?? {};
+  const entries = Array.isArray(environment)
+    ? environment.map((line) => [line.split('=', 1)[0] ?? '', line.slice(line.indexOf('=') + 1)])
+    : Object.entries(environment).map(([name, value]) => [name, String(value)]);
+  return Object.fromEntries(entries.filter(([name]) => name?.startsWith(prefix)));
+}
+
+interface ComposeService {
+  command?: string[];
+  environment?: string[] | Record<string, string | number | boolean>;
+}
+
+function composeService(service: string): ComposeService {
+  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  return compose.services[service] ?? {};
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeServiceEnvironment } from './compose-file.ts';
 import { run } from './exec.ts';
 import { repoPath } from './paths.ts';
 
@@ -40,8 +41,9 @@ export async function runK6(
       K6_NO_USAGE_REPORT: 'true',
       ...(options.prometheusUrl
         ? {
+            // The output's settings are the compose k6 service's; only the address is local.
+            ...composeServiceEnvironment('k6', 'K6_PROMETHEUS_RW_'),
             K6_PROMETHEUS_RW_SERVER_URL: `${options.prometheusUrl}/api/v1/write`,
-            K6_PROMETHEUS_RW_TREND_STATS: 'p(50),p(95),p(99),max',
           }
         : {}),
     },
