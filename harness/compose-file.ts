@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { repoPath } from './paths.ts';
+import { readYaml } from './paths.ts';
 
 /**
  * The flags a service's `command` in docker-compose.yml gives, less those that name container paths,
@@ -28,8 +26,5 @@ interface ComposeService {
 }
 
 function composeService(service: string): ComposeService {
-  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, ComposeService>;
-  };
-  return compose.services[service] ?? {};
+  return readYaml<{ services: Record<string, ComposeService> }>('docker-compose.yml').services[service] ?? {};
 }

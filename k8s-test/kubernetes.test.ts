@@ -14,7 +14,7 @@ import { run } from '../harness/exec.ts';
 import { ControlPlane } from '../harness/kubernetes.ts';
 import { Maildev } from '../harness/maildev.ts';
 import { PodNetwork } from '../harness/netns.ts';
-import { repoPath } from '../harness/paths.ts';
+import { readYaml, repoPath } from '../harness/paths.ts';
 import { freePort, ManagedProcess, waitFor } from '../harness/process.ts';
 import { PrometheusClient } from '../harness/prometheus.ts';
 import { Webapp } from '../harness/stack.ts';
@@ -129,9 +129,7 @@ describe('kubectl kustomize deploy/kubernetes', () => {
   });
 
   it('runs the images docker-compose.yml builds', () => {
-    const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { image: string }>;
-    };
+    const compose = readYaml<{ services: Record<string, { image: string }> }>('docker-compose.yml');
     for (const name of ['webapp', 'request-generator', 'telex-integration'])
       expect(find('Deployment', name).spec.template.spec.containers[0].image).toBe(
         compose.services[name]?.image,
@@ -228,12 +226,10 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
     ]);
     await plane.kubectlOk(['create', 'namespace', MONITORING]);
     // The settings README tells kube-prometheus-stack users to give it.
-    const values = parse(
-      readFileSync(repoPath('deploy/kubernetes/kube-prometheus-stack-values.yaml'), 'utf8'),
-    ) as {
+    const values = readYaml<{
       prometheus: { prometheusSpec: Record<string, unknown> };
       alertmanager: { alertmanagerSpec: Record<string, unknown> };
-    };
+    }>('deploy/kubernetes/kube-prometheus-stack-values.yaml');
     // kube-prometheus-stack's Alertmanager config Secret: its default config, and the templates
     // given as alertmanager.templateFiles (README).
     const templates = Object.fromEntries(

@@ -1,12 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { repoPath } from '../../harness/paths.ts';
+import { readYaml } from '../../harness/paths.ts';
 
-export { REPO, repoPath } from '../../harness/paths.ts';
-
-export function readYaml<T>(relative: string): T {
-  return parse(readFileSync(repoPath(relative), 'utf8'), { merge: true }) as T;
-}
+export { REPO, readYaml, repoPath } from '../../harness/paths.ts';
 
 export interface AlertRule {
   alert: string;
