@@ -13,16 +13,17 @@ export function composeServiceFlags(service: string, localFlags: readonly string
 
 /** The variables a service's `environment` in docker-compose.yml sets whose names start with `prefix`. */
 export function composeServiceEnvironment(service: string, prefix: string): Record<string, string> {
-  const environment = composeService(service).environment ?? {};
-  const entries = Array.isArray(environment)
-    ? environment.map((line) => [line.split('=', 1)[0] ?? '', line.slice(line.indexOf('=') + 1)])
-    : Object.entries(environment).map(([name, value]) => [name, String(value)]);
-  return Object.fromEntries(entries.filter(([name]) => name?.startsWith(prefix)));
+  return Object.fromEntries(
+    Object.entries(composeService(service).environment ?? {})
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, value]) => [name, String(value)]),
+  );
 }
 
 interface ComposeService {
   command?: string[];
-  environment?: string[] | Record<string, string | number | boolean>;
+  // Our compose file writes every environment as a map, never the `- NAME=value` list form.
+  environment?: Record<string, string | number | boolean>;
 }
 
 function composeService(service: string): ComposeService {
