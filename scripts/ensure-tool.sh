@@ -29,8 +29,8 @@ override_var="$(echo "$tool" | tr 'a-z-' 'A-Z_')"
 # The first x.y.z a binary prints about itself (`prometheus --version`, `k6 version`, ...).
 reported_version() {
   local output
-  output="$("$@" 2>&1 | head -n 3)" || true
-  grep -oE '[0-9]+\.[0-9]+\.[0-9]+' <<<"$output" | head -n 1
+  output="$("$@" 2>&1)" || true
+  [[ "$output" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] && echo "${BASH_REMATCH[0]}"
 }
 version_args() {
   case "$tool" in k6 | docker-compose) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac

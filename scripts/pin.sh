@@ -6,8 +6,8 @@
 set -euo pipefail
 compose_file="$(cd "$(dirname "$0")/.." && pwd)/docker-compose.yml"
 
-value() { # the first line matching the pattern, with the pattern's prefix removed
-  sed -n -E "s#^[[:space:]]*$1([^[:space:]\"']+).*#\\1#p" "$compose_file" | head -n 1
+value() { # the first line matching the pattern, with the pattern's prefix removed (T: no match, next line)
+  sed -n -E "s#^[[:space:]]*$1([^[:space:]\"']+).*#\\1#; T; p; q" "$compose_file"
 }
 case "${1:-}" in
   prometheus) version="$(value 'image: prom/prometheus:v')" ;;

@@ -1,0 +1,45 @@
+// Under `set -o pipefail` a pipeline into a reader that stops early (head, grep -q, grep -m) fails
+// whenever the writer's next write meets the closed pipe: the writer dies of SIGPIPE and the
+// pipeline with it. That is how `kubectl version --client | head -n 1` failed a CI run (59 times
+// in 300 here). The scripts read the whole output instead.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { REPO, repoPath } from './support/repo.ts';
+
+const EARLY_EXIT_READER = /\|\s*(head\b|grep\s+(-\w*[qm]\w*|--quiet|--max-count))/;
+
+function bashScripts(): string[] {
+  const files = execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' }).split('\n');
+  return files.filter((file) => {
+    if (!file) return false;
+    try {
+      return /^#!.*\bbash\b/.test(readFileSync(repoPath(file), 'utf8').split('\n', 1)[0] ?? '');
+    } catch {
+      return false; // a directory (submodule) or unreadable: not a script
+    }
+  });
+}
+
+describe('bash scripts with pipefail', () => {
+  const scripts = bashScripts().filter((file) => /pipefail/.test(readFileSync(repoPath(file), 'utf8')));
+
+  it('finds the scripts (.ci/run and scripts/*.sh)', () => {
+    expect(scripts).toEqual(expect.arrayContaining(['.ci/run', 'scripts/ensure-tool.sh', 'scripts/pin.sh']));
+  });
+
+  it.for(scripts)('%s pipes into no reader that stops early', (file) => {
+    const offending = readFileSync(repoPath(file), 'utf8')
+      .split('\n')
+      .map((line, index) => ({ line, number: index + 1 }))
+      .filter(({ line }) => !/^\s*#/.test(line) && EARLY_EXIT_READER.test(line))
+      .map(({ line, number }) => `${file}:${number}: ${line.trim()}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('the check catches the pipeline that failed CI', () => {
+    expect(EARLY_EXIT_READER.test('version="$("$binary" version --client | head -n 1)"')).toBe(true);
+    expect(EARLY_EXIT_READER.test("dpkg-query -W pkg | grep -q 'install ok installed'")).toBe(true);
+    expect(EARLY_EXIT_READER.test('output="$("$@" 2>&1)"')).toBe(false);
+  });
+});
