@@ -85,6 +85,12 @@ prometheus_ldflags() {
   echo "-s -w -X $v.Version=$version -X $v.Revision=$1 -X $v.Branch=HEAD -X $v.BuildUser=ensure-tool -X $v.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
 }
 
+# Go's chatter (go: downloading/added ..., a line a module) goes to a log that is printed only when
+# the step fails, so that CI output shows the steps and their times.
+quietly() {
+  "$@" >>"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; say "failed: $*"; exit 1; }
+}
+
 say "building $name $version from its Go module into .tools/$name/$version (a few minutes the first time)"
 mkdir -p "$work/bin"
 case "$name" in
@@ -95,7 +101,7 @@ case "$name" in
     fetch_module github.com/prometheus/prometheus "$module_version"
     # Only the service discovery the stack uses: files and HTTP (always in), DNS (Compose) and
     # Kubernetes; the other SDs' client modules are large, and the proxy refuses Nomad's.
-    (cd "$work/src" && go build -trimpath -tags netgo,remove_all_sd,enable_dns_sd,enable_kubernetes_sd \
+    (cd "$work/src" && quietly go build -trimpath -tags netgo,remove_all_sd,enable_dns_sd,enable_kubernetes_sd \
       -ldflags "$(prometheus_ldflags "$module_version")" -o "$work/bin/" ./cmd/prometheus ./cmd/promtool)
     # The example configuration the official image carries, for the stand-in image (compose test).
     mkdir -p "$work/share" && cp "$work/src/documentation/examples/prometheus.yml" "$work/share/"
@@ -107,16 +113,16 @@ case "$name" in
     # that says so; the API (/api/v2) and everything else are the release's.
     mkdir -p "$work/src/ui/app/dist"
     cp "$root/scripts/alertmanager-no-ui.html" "$work/src/ui/app/dist/index.html"
-    (cd "$work/src" && go build -trimpath -tags netgo -ldflags "$(prometheus_ldflags "v$version")" \
+    (cd "$work/src" && quietly go build -trimpath -tags netgo -ldflags "$(prometheus_ldflags "v$version")" \
       -o "$work/bin/" ./cmd/alertmanager ./cmd/amtool)
     mkdir -p "$work/share" && cp "$work/src/examples/ha/alertmanager.yml" "$work/share/"
     ;;
   k6)
-    GOBIN="$work/bin" go install "go.k6.io/k6@v$version" >&2
+    GOBIN="$work/bin" quietly go install "go.k6.io/k6@v$version"
     ;;
   compose)
     fetch_module github.com/docker/compose/v5 "v$version"
-    (cd "$work/src" && go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=v$version" \
+    (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v5/internal.Version=v$version" \
       -o "$work/bin/docker-compose" ./cmd)
     ;;
   etcd)
@@ -124,10 +130,10 @@ case "$name" in
     # a wrapper module calling the server's entry point builds from the published modules.
     mkdir -p "$work/src" && cd "$work/src"
     printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' >main.go
-    go mod init fastify-observability-stack.local/etcd >&2
-    go get "go.etcd.io/etcd/server/v3@v$version" >&2
-    go mod tidy >&2
-    go build -trimpath -ldflags "-s -w" -o "$work/bin/etcd" .
+    quietly go mod init fastify-observability-stack.local/etcd
+    quietly go get "go.etcd.io/etcd/server/v3@v$version"
+    quietly go mod tidy
+    quietly go build -trimpath -ldflags "-s -w" -o "$work/bin/etcd" .
     ;;
   kubernetes)
     # k8s.io/kubernetes points its staging modules (k8s.io/api, client-go, ...) at ./staging, which the
@@ -139,7 +145,7 @@ case "$name" in
     kubernetes_gomod="$(go mod download -json "k8s.io/kubernetes@v$version" | sed -n -E 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')"
     [ -f "$kubernetes_gomod" ] || { say "go mod download k8s.io/kubernetes@v$version failed"; exit 1; }
     mkdir -p "$work/src/kube-apiserver" "$work/src/kubectl" && cd "$work/src"
-    go mod init fastify-observability-stack.local/kubernetes >&2
+    quietly go mod init fastify-observability-stack.local/kubernetes
     sed -n -E 's#^[[:space:]]*(k8s\.io/[a-z0-9-]+) => \./staging/.*#\1#p' "$kubernetes_gomod" |
       grep -v -E '^k8s\.io/(sample-cli-plugin|sample-controller)$' |
       while read -r staged; do go mod edit -replace "$staged=$staged@$staging_version"; done
@@ -174,10 +180,10 @@ func main() {
 	}
 }
 GO
-    go mod tidy >&2
+    quietly go mod tidy
     v=k8s.io/component-base/version
     ldflags="-s -w -X $v.gitVersion=v$version -X $v.gitMajor=$major -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
-    go build -trimpath -ldflags "$ldflags" -o "$work/bin/" ./kube-apiserver ./kubectl
+    quietly go build -trimpath -ldflags "$ldflags" -o "$work/bin/" ./kube-apiserver ./kubectl
     ;;
   prometheus-operator)
     # Built inside its module (its internal/ packages refuse a wrapper), with the two nested modules
@@ -192,7 +198,7 @@ GO
       cp -r "$dir" "$work/src/$nested"
       chmod -R u+w "$work/src/$nested"
     done
-    (cd "$work/src" && go build -trimpath -ldflags "$(prometheus_ldflags "v$version")" \
+    (cd "$work/src" && quietly go build -trimpath -ldflags "$(prometheus_ldflags "v$version")" \
       -o "$work/bin/prometheus-operator" ./cmd/operator)
     mkdir -p "$work/share" && cp -r "$work/src/example/prometheus-operator-crd" "$work/share/crds"
     ;;
