@@ -30,7 +30,7 @@ describe('up-local settings', () => {
       KEEP_DATA: '1',
       GRAFANA_URL: 'http://grafana.internal:3000',
       TELEX_INTEGRATION_PORT: '13100',
-      TELEX_RETURN_URL_HOSTS: 'ping.telex.im,staging.telex.im',
+      TELEX_RETURN_URL_HOSTS: 'ping.telex.im,ping.staging.telex.im',
       SLACK_WEBHOOK_URL_FILE: './secrets/slack_webhook_url',
       TELEX_WEBHOOK_URL: 'https://ping.telex.im/v1/webhooks/x',
       DISCORD_WEBHOOK_URL_FILE: '',
@@ -50,7 +50,7 @@ describe('up-local settings', () => {
         SLACK_WEBHOOK_URL_FILE: resolve('secrets/slack_webhook_url'),
         TELEX_WEBHOOK_URL: 'https://ping.telex.im/v1/webhooks/x',
       },
-      telexReturnUrlHosts: 'ping.telex.im,staging.telex.im',
+      telexReturnUrlHosts: 'ping.telex.im,ping.staging.telex.im',
     });
   });
 

@@ -59,7 +59,7 @@ export function readChatBody(chat: Chat, body: string): ChatMessage {
     case 'telex': {
       expect(Object.keys(json).sort()).toEqual(['event_name', 'message', 'status', 'username']);
       expect(json).toEqual({ event_name: string, message: string, status: string, username: string });
-      expect(['success', 'error']).toContain(json.status);
+      expect(['success', 'warning', 'error']).toContain(json.status);
       expect(json.event_name.length).toBeGreaterThan(0);
       return { title: json.event_name, text: json.message };
     }

@@ -48,7 +48,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Reports under way finish (or give up) before the process exits; close-with-grace bounds the wait.
   app.addHook('onClose', () => reports.drain());
 
-  await app.register(integrationRoutes, { publicUrl: config.publicUrl });
+  await app.register(integrationRoutes, { publicUrl: config.publicUrl, corsOrigins: config.corsOrigins });
   await app.register(tickRoutes, { returnUrlHosts: config.returnUrlHosts, reports, monotonic });
   return app;
 }

@@ -9,6 +9,8 @@ const EnvSchema = Type.Object({
   PROMETHEUS_URL: Type.String({ default: 'http://127.0.0.1:9090' }),
   /** Host names a tick's return_url may point at, comma-separated: /tick posts nowhere else. */
   TELEX_RETURN_URL_HOSTS: Type.String({ default: 'ping.telex.im' }),
+  /** Origins allowed to read integration.json from a browser (CORS), comma-separated: Telex's web apps. */
+  TELEX_CORS_ORIGINS: Type.String({ default: 'https://telex.im,https://staging.telex.im' }),
   /** The Prometheus job of the webapp the reports are about. */
   WEBAPP_JOB: Type.String({ default: 'webapp', pattern: '^[a-zA-Z_][a-zA-Z0-9_-]*$' }),
   /** The Grafana the channel's members reach, for the dashboard link in reports; empty leaves it out. */
@@ -30,6 +32,7 @@ export interface IntegrationConfig {
   publicUrl: string;
   prometheusUrl: string;
   returnUrlHosts: string[];
+  corsOrigins: string[];
   webappJob: string;
   grafanaUrl: string;
   prometheusTimeoutMs: number;
@@ -55,6 +58,16 @@ function baseUrl(variable: string, value: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** scheme://host[:port] and nothing else, as a browser sends in its Origin header. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /**
@@ -72,6 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IntegrationCon
       `invalid configuration: TELEX_RETURN_URL_HOSTS must be comma-separated host names, got '${parsed.TELEX_RETURN_URL_HOSTS}'`,
     );
   }
+  const corsOrigins = parsed.TELEX_CORS_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  const badOrigin = corsOrigins.find((origin) => !isOrigin(origin));
+  if (badOrigin !== undefined) {
+    throw new ConfigError(
+      `invalid configuration: TELEX_CORS_ORIGINS must be comma-separated origins like https://telex.im, got '${parsed.TELEX_CORS_ORIGINS}'`,
+    );
+  }
   return {
     host: parsed.HOST,
     port: parsed.PORT,
@@ -80,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IntegrationCon
     publicUrl: baseUrl('PUBLIC_URL', parsed.PUBLIC_URL || `http://127.0.0.1:${parsed.PORT}`),
     prometheusUrl: baseUrl('PROMETHEUS_URL', parsed.PROMETHEUS_URL),
     returnUrlHosts,
+    corsOrigins,
     webappJob: parsed.WEBAPP_JOB,
     grafanaUrl: parsed.GRAFANA_URL === '' ? '' : baseUrl('GRAFANA_URL', parsed.GRAFANA_URL),
     prometheusTimeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,

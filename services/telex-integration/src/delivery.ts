@@ -1,11 +1,15 @@
 import { describeFetchError } from './prometheus.ts';
 
+/** The statuses a Telex message can have: how the channel colours it. */
+export const TELEX_STATUSES = ['success', 'warning', 'error'] as const;
+export type TelexStatus = (typeof TELEX_STATUSES)[number];
+
 /** The body of Telex's return_url and channel webhooks. */
 export interface TelexMessage {
   message: string;
   username: string;
   event_name: string;
-  status: 'success' | 'error';
+  status: TelexStatus;
 }
 
 export type FailureReason = 'network' | 'timeout' | 'http_4xx' | 'http_5xx';

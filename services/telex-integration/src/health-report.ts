@@ -1,4 +1,5 @@
 import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from './prometheus.ts';
+import type { TelexStatus } from './delivery.ts';
 import type { Thresholds } from './settings.ts';
 
 /** The recording rules a report reads (prometheus/rules/recording.yml), for one webapp job. */
@@ -65,29 +66,40 @@ export async function readFigures(
   };
 }
 
+/**
+ * One thing wrong, at the severity of the alert that watches the same figure: a down instance and
+ * failing requests are critical (InstanceDown, HighErrorRatio), slow requests and a busy CPU degrade
+ * the service without breaking it (warnings, as HighLatencyP95's first level and HighCPU are).
+ */
+export interface Problem {
+  severity: 'error' | 'warning';
+  text: string;
+}
+
 /** What is wrong, one line each: thresholds crossed (and by how much) and instances down. */
-export function problems(figures: HealthFigures, thresholds: Thresholds, job: string): string[] {
-  const found: string[] = [];
-  if (figures.up.length === 0)
-    found.push(`no ${job} instance is discovered: Prometheus has no target for job "${job}"`);
+export function problems(figures: HealthFigures, thresholds: Thresholds, job: string): Problem[] {
+  const found: Problem[] = [];
+  const error = (text: string) => found.push({ severity: 'error', text });
+  const warning = (text: string) => found.push({ severity: 'warning', text });
+  if (figures.up.length === 0) error(`no ${job} instance is discovered: Prometheus has no target for job "${job}"`);
   for (const target of figures.up.filter((t) => !t.up)) {
-    found.push(`instance ${target.instance} is down: Prometheus cannot scrape it`);
+    error(`instance ${target.instance} is down: Prometheus cannot scrape it`);
   }
   if (figures.p95Seconds !== undefined && figures.p95Seconds * 1000 > thresholds.p95LatencyMs) {
     const over = figures.p95Seconds - thresholds.p95LatencyMs / 1000;
-    found.push(
+    warning(
       `p95 latency ${format.latency(figures.p95Seconds)} is over the ${thresholds.p95LatencyMs} ms threshold by ${format.latency(over)}`,
     );
   }
   if (figures.errorRatio !== undefined && figures.errorRatio * 100 > thresholds.errorRatioPercent) {
     const over = figures.errorRatio - thresholds.errorRatioPercent / 100;
-    found.push(
+    error(
       `error ratio ${format.ratio(figures.errorRatio)} is over the ${thresholds.errorRatioPercent}% threshold by ${(over * 100).toFixed(2)} points`,
     );
   }
   for (const { instance, cores } of figures.cpuCores) {
     if (cores * 100 > thresholds.cpuPercent) {
-      found.push(
+      warning(
         `CPU of ${instance} is ${format.cpu(cores)} of a core, over the ${thresholds.cpuPercent}% threshold by ${(cores * 100 - thresholds.cpuPercent).toFixed(1)} points`,
       );
     }
@@ -95,8 +107,14 @@ export function problems(figures: HealthFigures, thresholds: Thresholds, job: st
   return found;
 }
 
+/** Telex's status for a report: error when anything critical is wrong, warning when only warnings are. */
+export function reportStatus(found: readonly Problem[]): TelexStatus {
+  if (found.some((problem) => problem.severity === 'error')) return 'error';
+  return found.length > 0 ? 'warning' : 'success';
+}
+
 export interface HealthReport {
-  status: 'success' | 'error';
+  status: TelexStatus;
   message: string;
 }
 
@@ -127,7 +145,7 @@ export function healthReport(
       : `${context.job} health: ${found.length} problem${found.length === 1 ? '' : 's'} (${format.time(figures.at)})`;
   const lines = [
     headline,
-    ...found.map((problem) => `- ${problem}`),
+    ...found.map((problem) => `- ${problem.text}`),
     `p95 latency (5m): ${figures.p95Seconds === undefined ? 'no requests' : format.latency(figures.p95Seconds)}, threshold ${thresholds.p95LatencyMs} ms`,
     `request rate (1m): ${figures.requestRate === undefined ? 'no data' : format.rate(figures.requestRate)}`,
     `error ratio (1m): ${figures.errorRatio === undefined ? 'no requests' : format.ratio(figures.errorRatio)}, threshold ${thresholds.errorRatioPercent}%`,
@@ -135,7 +153,7 @@ export function healthReport(
     `instances up: ${upCount} of ${figures.up.length}`,
     ...(context.grafanaUrl ? [`dashboard: ${context.grafanaUrl}/d/fos-webapp/webapp-overview`] : []),
   ];
-  return { status: found.length === 0 ? 'success' : 'error', message: lines.join('\n') };
+  return { status: reportStatus(found), message: lines.join('\n') };
 }
 
 /** The report when there are no figures: it says why, with status error. */

@@ -2,7 +2,7 @@ import { metricsRoute } from '@fos/service-kit';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from '@prometheus-io/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { FailureReason } from './delivery.ts';
+import { type FailureReason, TELEX_STATUSES } from './delivery.ts';
 
 /** What the service does, for its own scrape job: ticks in, messages out, and how long in between. */
 export interface IntegrationMetrics {
@@ -52,7 +52,7 @@ function createMetrics(): IntegrationMetrics {
   });
   // Every series from the start, so rate() and absent() see zeros rather than nothing.
   for (const result of ['accepted', 'rejected']) ticks.labels(result);
-  for (const status of ['success', 'error']) messagesSent.labels(status);
+  for (const status of TELEX_STATUSES) messagesSent.labels(status);
   for (const reason of FAILURE_REASONS) messagesFailed.labels(reason);
   return { registry, ticks, messagesSent, messagesFailed, tickToMessage };
 }

@@ -84,14 +84,15 @@ export class SettingError extends Error {
 
 /**
  * The thresholds a tick asks for: each from its setting when present (a number, or a string holding
- * one, as Telex's text inputs send), else its default. A bad value throws a SettingError naming it.
+ * one, as Telex's text inputs send), else its default: a setting that is missing, null (a field the
+ * channel cleared) or empty is unset. A bad value throws a SettingError naming it.
  */
 export function thresholdsFrom(settings: readonly ReceivedSetting[]): Thresholds {
   const thresholds = {} as Thresholds;
   for (const declared of THRESHOLD_SETTINGS) {
     const received = settings.find((setting) => setting.label === declared.label)?.default;
     const value =
-      received === undefined || received === ''
+      received === undefined || received === null || received === ''
         ? declared.default
         : typeof received === 'string' && received.trim() !== ''
           ? Number(received)

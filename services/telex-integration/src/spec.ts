@@ -46,7 +46,7 @@ export function integrationSpec(publicUrl: string): IntegrationSpec {
       key_features: [
         'p95 latency, request rate and error ratio of the webapp from Prometheus recording rules',
         'CPU per instance and instances down, by name',
-        'Thresholds per channel; status error naming each threshold crossed and by how much',
+        'Thresholds per channel, each crossing named with its margin: status error for an instance down or failing requests, warning for slow requests or a busy CPU',
         'Answers each tick at once and posts the report to the channel in the background',
       ],
       author: 'Fastify Observability Stack',

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://127.0.0.1:3100',
       prometheusUrl: 'http://127.0.0.1:9090',
       returnUrlHosts: ['ping.telex.im'],
+      corsOrigins: ['https://telex.im', 'https://staging.telex.im'],
       webappJob: 'webapp',
       grafanaUrl: '',
       prometheusTimeoutMs: 5000,
@@ -24,12 +25,14 @@ describe('loadConfig', () => {
       PORT: '4000',
       PUBLIC_URL: 'https://telex.example.com/fos/',
       PROMETHEUS_URL: 'http://prometheus:9090/',
-      TELEX_RETURN_URL_HOSTS: ' ping.telex.im, Staging.Telex.im ,',
+      TELEX_RETURN_URL_HOSTS: ' ping.telex.im, Ping.Staging.Telex.im ,',
+      TELEX_CORS_ORIGINS: 'https://telex.im, http://127.0.0.1:5173',
       GRAFANA_URL: 'https://grafana.example.com',
     });
     expect(config.publicUrl).toBe('https://telex.example.com/fos');
     expect(config.prometheusUrl).toBe('http://prometheus:9090');
-    expect(config.returnUrlHosts).toEqual(['ping.telex.im', 'staging.telex.im']);
+    expect(config.returnUrlHosts).toEqual(['ping.telex.im', 'ping.staging.telex.im']);
+    expect(config.corsOrigins).toEqual(['https://telex.im', 'http://127.0.0.1:5173']);
     expect(config.grafanaUrl).toBe('https://grafana.example.com');
   });
 
@@ -48,6 +51,12 @@ describe('loadConfig', () => {
       /TELEX_RETURN_URL_HOSTS must be comma-separated host names, got 'https:\/\/ping.telex.im'/,
     ],
     ['TELEX_RETURN_URL_HOSTS', ' , ', /TELEX_RETURN_URL_HOSTS must be comma-separated host names/],
+    [
+      'TELEX_CORS_ORIGINS',
+      'https://telex.im/app',
+      /TELEX_CORS_ORIGINS must be comma-separated origins like https:\/\/telex.im, got 'https:\/\/telex.im\/app'/,
+    ],
+    ['TELEX_CORS_ORIGINS', 'telex.im', /TELEX_CORS_ORIGINS must be comma-separated origins/],
     ['DELIVERY_ATTEMPTS', '0', /DELIVERY_ATTEMPTS must be >= 1, got '0'/],
     ['WEBAPP_JOB', 'a job', /WEBAPP_JOB must match pattern/],
     ['GRAFANA_URL', 'grafana', /GRAFANA_URL must be an http\(s\) URL, got 'grafana'/],

@@ -46,10 +46,11 @@ describe('healthReport', () => {
   });
 
   it.each([
-    [{ p95Seconds: 0.6125 }, 'p95 latency 613 ms is over the 500 ms threshold by 113 ms'],
-    [{ errorRatio: 0.075 }, 'error ratio 7.50% is over the 5% threshold by 2.50 points'],
+    [{ p95Seconds: 0.6125 }, 'warning', 'p95 latency 613 ms is over the 500 ms threshold by 113 ms'],
+    [{ errorRatio: 0.075 }, 'error', 'error ratio 7.50% is over the 5% threshold by 2.50 points'],
     [
       { cpuCores: [{ instance: 'a:3000', cores: 0.923 }] },
+      'warning',
       'CPU of a:3000 is 92.3% of a core, over the 80% threshold by 12.3 points',
     ],
     [
@@ -59,15 +60,22 @@ describe('healthReport', () => {
           { instance: 'b:3000', up: false },
         ],
       },
+      'error',
       'instance b:3000 is down: Prometheus cannot scrape it',
     ],
-    [{ up: [] }, 'no webapp instance is discovered: Prometheus has no target for job "webapp"'],
-  ])('is an error naming what crossed and by how much: %o', (overrides, problem) => {
+    [{ up: [] }, 'error', 'no webapp instance is discovered: Prometheus has no target for job "webapp"'],
+  ])('names what crossed and by how much, at the severity of its alert: %o is %s', (overrides, status, problem) => {
     const report = healthReport(figures(overrides), defaults, context);
-    expect(report.status).toBe('error');
+    expect(report.status).toBe(status);
     expect(report.message.split('\n')).toEqual(
       expect.arrayContaining(['webapp health: 1 problem (2026-11-22 10:00:00 UTC)', `- ${problem}`]),
     );
+  });
+
+  it('is an error when a warning and an error cross together', () => {
+    const report = healthReport(figures({ p95Seconds: 0.9, errorRatio: 0.2 }), defaults, context);
+    expect(report.status).toBe('error');
+    expect(report.message).toContain('webapp health: 2 problems');
   });
 
   it('uses the thresholds of the tick, equal is not over', () => {

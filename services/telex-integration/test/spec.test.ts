@@ -54,6 +54,56 @@ describe('the integration spec', () => {
     expect(root.json()).toEqual(response.json());
   });
 
+  it.each(['/integration.json', '/'])(
+    'lets the pages of Telex read %s from the browser (CORS), and no other origin',
+    async (url) => {
+      const { app } = await makeApp();
+      for (const origin of ['https://telex.im', 'https://staging.telex.im']) {
+        const allowed = await app.inject({ method: 'GET', url, headers: { origin } });
+        expect(allowed.statusCode).toBe(200);
+        expect(allowed.headers['access-control-allow-origin']).toBe(origin);
+        const preflight = await app.inject({
+          method: 'OPTIONS',
+          url,
+          headers: { origin, 'access-control-request-method': 'GET' },
+        });
+        expect(preflight.statusCode).toBe(204);
+        expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+      }
+      const other = await app.inject({ method: 'GET', url, headers: { origin: 'https://evil.example' } });
+      expect(other.statusCode).toBe(200);
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    },
+  );
+
+  it('allows the origins TELEX_CORS_ORIGINS names instead', async () => {
+    const { app } = await makeApp({ env: { TELEX_CORS_ORIGINS: 'http://127.0.0.1:5173' } });
+    const local = await app.inject({
+      method: 'GET',
+      url: '/integration.json',
+      headers: { origin: 'http://127.0.0.1:5173' },
+    });
+    expect(local.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5173');
+    const telex = await app.inject({
+      method: 'GET',
+      url: '/integration.json',
+      headers: { origin: 'https://telex.im' },
+    });
+    expect(telex.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('sends no CORS headers on /tick: only the servers of Telex post ticks', async () => {
+    const { app } = await makeApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/tick',
+      headers: { origin: 'https://telex.im' },
+      payload: { channel_id: 'c' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('names a logo that is served', async () => {
     const { app } = await makeApp();
     const logo = await app.inject({ method: 'GET', url: '/logo.svg' });

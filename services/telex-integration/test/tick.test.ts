@@ -106,6 +106,22 @@ describe('POST /tick', () => {
     expect(telex.requests).toEqual([]);
   });
 
+  it('takes a setting whose value is null as unset: its default applies and the report is sent', async () => {
+    const telex = await telexStandIn();
+    const { app } = await makeApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/tick',
+      payload: tickBody(`${telex.url}/v1/return/c`, [
+        { label: 'p95 latency threshold (ms)', default: null },
+        { label: 'CPU threshold (% of a core)', default: 90 },
+      ]),
+    });
+    expect(response.statusCode).toBe(202);
+    const [received] = await telex.waitForRequests(1, 5000);
+    expect(JSON.parse(received?.body ?? '{}').message).toContain('Prometheus');
+  });
+
   it('refuses a return_url outside the allowlist without calling it', async () => {
     const telex = await telexStandIn();
     const { app } = await makeApp({ env: { TELEX_RETURN_URL_HOSTS: 'ping.telex.im' } });
