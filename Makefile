@@ -6,7 +6,7 @@ BIN := node_modules/.bin
 COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards k8s-manifests k8s-test up down logs ps k6-smoke load bench bench-quick compose-test
+.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -22,8 +22,8 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 # The binaries the tests run, at the versions docker-compose.yml pins: found on PATH, or built once
 # from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
 # tests skip, or fail under CI=true.
-PINNED_TOOLS := prometheus promtool alertmanager amtool k6 docker-compose etcd kube-apiserver kubectl prometheus-operator
-tools: ## Find or build Prometheus, Alertmanager, k6, Compose, etcd, kube-apiserver, kubectl and the Prometheus Operator at the pins (.tools/)
+PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator
+tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl and the Prometheus Operator at the pins (.tools/)
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
@@ -43,7 +43,7 @@ test: lint typecheck tools ## Everything: lint, types and every test suite (what
 test-unit: install ## The webapp, generator and Telex integration suites only
 	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration
 
-e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager, k6)
+e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager)
 	$(WITH_NODE) $(BIN)/vitest run --project e2e
 
 faults: install tools ## The fault suite: every part of the local stack killed and restarted while an alert fires and resolves; prints a table
@@ -55,11 +55,8 @@ k8s-test: install tools ## deploy/kubernetes on a real kube-apiserver and etcd w
 compose-test: install tools ## docker compose up on a real Docker engine (root starts one; stand-in images where none can be pulled)
 	$(WITH_NODE) $(BIN)/vitest run --project compose
 
-k6-smoke: install ## Run k6/smoke.ts against a webapp started locally (pinned k6, on PATH or built with Go)
-	$(WITH_NODE) node harness/k6-smoke.ts
-
 SCENARIO ?= load
-load: .env ## Run a k6 script against the compose stack: make load SCENARIO=smoke|load|spike|soak
+load: .env ## Run a k6 script against the compose stack from the official k6 image: make load SCENARIO=smoke|load|spike|soak
 	@case "$(SCENARIO)" in smoke|load|spike|soak) ;; *) echo "SCENARIO must be smoke, load, spike or soak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	$(COMPOSE) --profile load run --rm k6 run -o experimental-prometheus-rw /scripts/$(SCENARIO).ts
 

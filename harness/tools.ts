@@ -10,7 +10,6 @@ export type Tool =
   | 'promtool'
   | 'alertmanager'
   | 'amtool'
-  | 'k6'
   | 'docker-compose'
   | 'etcd'
   | 'kube-apiserver'
@@ -22,7 +21,6 @@ const PIN: Record<Tool, Pinned> = {
   promtool: 'prometheus',
   alertmanager: 'alertmanager',
   amtool: 'alertmanager',
-  k6: 'k6',
   'docker-compose': 'compose',
   etcd: 'etcd',
   'kube-apiserver': 'kubernetes',
@@ -31,12 +29,11 @@ const PIN: Record<Tool, Pinned> = {
 };
 
 const VERSION_ARGS: Partial<Record<Tool, string[]>> = {
-  k6: ['version'],
   'docker-compose': ['version'],
   kubectl: ['version', '--client'],
 };
 
-/** How each tool tells its version: `prometheus --version`, `k6 version`, ... */
+/** How each tool tells its version: `prometheus --version`, `docker-compose version`, ... */
 export function versionOf(tool: Tool, binary: string): string | undefined {
   return reportedVersion(binary, VERSION_ARGS[tool] ?? ['--version']);
 }

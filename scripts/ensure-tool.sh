@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints the path of TOOL at the version pinned in docker-compose.yml (scripts/pin.sh):
-#   prometheus promtool alertmanager amtool k6 docker-compose
+#   prometheus promtool alertmanager amtool docker-compose
 #   etcd kube-apiserver kubectl prometheus-operator   (make k8s-test)
-# 1. $PROMETHEUS, $PROMTOOL, $ALERTMANAGER, $AMTOOL, $K6 or $DOCKER_COMPOSE when set (your choice;
+# 1. $PROMETHEUS, $PROMTOOL, $ALERTMANAGER, $AMTOOL or $DOCKER_COMPOSE when set (your choice;
 #    the version test still compares it with the pin);
 # 2. TOOL on PATH (for docker-compose: the `docker compose` plugin too) when it reports the pin;
 # 3. .tools/<name>/<version>/bin/TOOL, built there from its Go module when missing: the Go module
@@ -16,24 +16,23 @@ say() { echo "ensure-tool: $*" >&2; }
 case "$tool" in
   prometheus | promtool) name=prometheus ;;
   alertmanager | amtool) name=alertmanager ;;
-  k6) name=k6 ;;
   docker-compose) name=compose ;;
   kube-apiserver | kubectl) name=kubernetes ;;
   etcd) name=etcd ;;
   prometheus-operator) name=prometheus-operator ;;
-  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|k6|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator" >&2; exit 2 ;;
+  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator" >&2; exit 2 ;;
 esac
 version="$("$root/scripts/pin.sh" "$name")"
 override_var="$(echo "$tool" | tr 'a-z-' 'A-Z_')"
 
-# The first x.y.z a binary prints about itself (`prometheus --version`, `k6 version`, ...).
+# The first x.y.z a binary prints about itself (`prometheus --version`, `docker-compose version`, ...).
 reported_version() {
   local output
   output="$("$@" 2>&1)" || true
   [[ "$output" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] && echo "${BASH_REMATCH[0]}"
 }
 version_args() {
-  case "$tool" in k6 | docker-compose) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac
+  case "$tool" in docker-compose) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac
 }
 
 if [ -n "${!override_var:-}" ]; then echo "${!override_var}"; exit 0; fi
@@ -78,6 +77,9 @@ fetch_module() {
   [ -d "$dir" ] || { say "go mod download $1@$2 failed"; exit 1; }
   cp -r "$dir" "$work/src"
   chmod -R u+w "$work/src"
+  # A binary built inside its module names it "(devel)": this file names its version, for the
+  # licence test (test/licences.test.ts).
+  echo "$1 $2" >"$work/main-module"
 }
 # The version information Prometheus' tools print, as their release builds set it (.promu.yml).
 prometheus_ldflags() {
@@ -116,9 +118,6 @@ case "$name" in
     (cd "$work/src" && quietly go build -trimpath -tags netgo -ldflags "$(prometheus_ldflags "v$version")" \
       -o "$work/bin/" ./cmd/alertmanager ./cmd/amtool)
     mkdir -p "$work/share" && cp "$work/src/examples/ha/alertmanager.yml" "$work/share/"
-    ;;
-  k6)
-    GOBIN="$work/bin" quietly go install "go.k6.io/k6@v$version"
     ;;
   compose)
     fetch_module github.com/docker/compose/v5 "v$version"
@@ -208,5 +207,6 @@ rm -rf "$prefix"
 mkdir -p "$prefix"
 mv "$work/bin" "$prefix/bin"
 if [ -d "$work/share" ]; then mv "$work/share" "$prefix/share"; fi
+if [ -f "$work/main-module" ]; then mv "$work/main-module" "$prefix/main-module"; fi
 say "built $name $version in $((SECONDS - started)) s: $(ls "$prefix/bin" | tr '\n' ' ')"
 echo "$binary"

@@ -18,6 +18,7 @@ import {
   INSTANCE_NOTE,
   RULES,
 } from './support/dashboard-check.ts';
+import { composeTrendStats, k6SeriesNames } from './support/k6-series.ts';
 import { committedDashboards, metricNames, panelQueries, substituteVariables } from './support/panels.ts';
 import { parseExposition } from './support/prom-text.ts';
 import { alertRules, readYaml, recordingRules, repoPath } from './support/repo.ts';
@@ -113,17 +114,38 @@ describe('dashboards as code', () => {
 
   it('every panel query parses as PromQL and names only metrics the stack produces', async () => {
     const known = await knownMetricNames();
+    const k6Series = k6SeriesNames(composeTrendStats());
     const queries = panelQueries();
     expect(queries.length).toBeGreaterThan(20);
     for (const query of queries) {
       const names = metricNames(substituteVariables(query.expr));
       expect(names.length, `${query.panel}: ${query.expr}`).toBeGreaterThan(0);
       for (const name of names) {
-        // k6 names come from k6's remote write; e2e/k6.test.ts runs those panels against real k6 data.
-        if (query.dashboard === K6_DASHBOARD_UID && name.startsWith('k6_')) continue;
+        // k6's series come from its remote write, by the names test/support/k6-series.ts derives.
+        if (query.dashboard === K6_DASHBOARD_UID && name.startsWith('k6_')) {
+          expect(k6Series, `${query.panel}: ${name}`).toContain(name);
+          continue;
+        }
         expect(known, `${query.panel}: ${name}`).toContain(name);
       }
     }
+  });
+
+  it('names k6 series as the remote-write output of the compose k6 service sends them', () => {
+    const series = k6SeriesNames(composeTrendStats());
+    expect(composeTrendStats()).toEqual(['p(50)', 'p(95)', 'p(99)', 'max']);
+    for (const name of [
+      'k6_http_reqs_total',
+      'k6_http_req_failed_rate',
+      'k6_vus',
+      'k6_http_req_duration_p95',
+    ])
+      expect(series).toContain(name);
+    // A stat the service does not ask for is not sent: a panel on it would stay empty.
+    expect(series).not.toContain('k6_http_req_duration_p90');
+    expect(series).not.toContain('k6_http_reqs');
+    const k6Names = panelQueries(K6_DASHBOARD_UID).flatMap((q) => metricNames(substituteVariables(q.expr)));
+    expect(k6Names.filter((name) => name.startsWith('k6_')).length).toBeGreaterThanOrEqual(6);
   });
 
   it('the metric check catches a misspelt metric', async () => {

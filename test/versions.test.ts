@@ -12,7 +12,6 @@ const TOOLS: Tool[] = [
   'promtool',
   'alertmanager',
   'amtool',
-  'k6',
   'docker-compose',
   'etcd',
   'kube-apiserver',

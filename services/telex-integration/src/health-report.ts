@@ -1,5 +1,5 @@
-import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from './prometheus.ts';
 import type { TelexStatus } from './delivery.ts';
+import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from './prometheus.ts';
 import type { Thresholds } from './settings.ts';
 
 /** The recording rules a report reads (prometheus/rules/recording.yml), for one webapp job. */
@@ -81,7 +81,8 @@ export function problems(figures: HealthFigures, thresholds: Thresholds, job: st
   const found: Problem[] = [];
   const error = (text: string) => found.push({ severity: 'error', text });
   const warning = (text: string) => found.push({ severity: 'warning', text });
-  if (figures.up.length === 0) error(`no ${job} instance is discovered: Prometheus has no target for job "${job}"`);
+  if (figures.up.length === 0)
+    error(`no ${job} instance is discovered: Prometheus has no target for job "${job}"`);
   for (const target of figures.up.filter((t) => !t.up)) {
     error(`instance ${target.instance} is down: Prometheus cannot scrape it`);
   }

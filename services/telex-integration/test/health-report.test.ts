@@ -64,13 +64,16 @@ describe('healthReport', () => {
       'instance b:3000 is down: Prometheus cannot scrape it',
     ],
     [{ up: [] }, 'error', 'no webapp instance is discovered: Prometheus has no target for job "webapp"'],
-  ])('names what crossed and by how much, at the severity of its alert: %o is %s', (overrides, status, problem) => {
-    const report = healthReport(figures(overrides), defaults, context);
-    expect(report.status).toBe(status);
-    expect(report.message.split('\n')).toEqual(
-      expect.arrayContaining(['webapp health: 1 problem (2026-11-22 10:00:00 UTC)', `- ${problem}`]),
-    );
-  });
+  ])(
+    'names what crossed and by how much, at the severity of its alert: %o is %s',
+    (overrides, status, problem) => {
+      const report = healthReport(figures(overrides), defaults, context);
+      expect(report.status).toBe(status);
+      expect(report.message.split('\n')).toEqual(
+        expect.arrayContaining(['webapp health: 1 problem (2026-11-22 10:00:00 UTC)', `- ${problem}`]),
+      );
+    },
+  );
 
   it('is an error when a warning and an error cross together', () => {
     const report = healthReport(figures({ p95Seconds: 0.9, errorRatio: 0.2 }), defaults, context);

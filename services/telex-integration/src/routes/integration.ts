@@ -11,7 +11,10 @@ export interface IntegrationRouteOptions {
   corsOrigins: readonly string[];
 }
 
-export async function integrationRoutes(app: FastifyInstance, options: IntegrationRouteOptions): Promise<void> {
+export async function integrationRoutes(
+  app: FastifyInstance,
+  options: IntegrationRouteOptions,
+): Promise<void> {
   // Registered inside this plugin's scope: CORS headers on the spec and the logo, not on /tick.
   await app.register(cors, { origin: [...options.corsOrigins], methods: ['GET'] });
   const spec = integrationSpec(options.publicUrl);
