@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { REPO, readYaml, repoPath } from './support/repo.ts';
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile?: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   user?: string;
   ports?: string[];
   volumes?: string[];
@@ -21,6 +21,7 @@ interface Service {
   profiles?: string[];
 }
 interface Compose {
+  'x-node-build-args': { NODE_IMAGE: string };
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
   [key: string]: unknown;
@@ -158,8 +159,26 @@ describe('docker-compose.yml conventions', () => {
     for (const [name, service] of services) {
       expect(service.image, name).toMatch(/^[a-z0-9./-]+:v?\d+\.\d+\.\d+$/);
     }
-    const dockerfileArgs = readFileSync(repoPath('services/webapp/Dockerfile'), 'utf8');
+    const dockerfileArgs = readFileSync(repoPath('services/Dockerfile'), 'utf8');
     expect(dockerfileArgs).toMatch(/NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim/);
+  });
+
+  it('builds every service of services/ from services/Dockerfile, which installs every workspace', () => {
+    const folders = readdirSync(repoPath('services'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const built = services.filter(([, s]) => s.build?.dockerfile === 'services/Dockerfile');
+    expect(built.map(([, s]) => s.build?.args?.SERVICE).sort()).toEqual(folders.sort());
+    const dockerfile = readFileSync(repoPath('services/Dockerfile'), 'utf8');
+    const workspaces = (
+      JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { workspaces: string[] }
+    ).workspaces;
+    for (const workspace of workspaces)
+      expect(dockerfile, workspace).toContain(`COPY ${workspace}/package.json ${workspace}/`);
+    for (const [name, service] of built) {
+      expect(service.build?.context, name).toBe('.');
+      expect(service.build?.args?.NODE_IMAGE, name).toBe(compose['x-node-build-args'].NODE_IMAGE);
+    }
   });
 
   it('gives every service a healthcheck, and waits for health in every depends_on', () => {

@@ -59,7 +59,7 @@ describe('one place for versions', () => {
     expect(extensions['x-prometheus-operator']).toBe(`v${pinnedVersion('prometheus-operator')}`);
   });
 
-  it.for(['services/webapp/Dockerfile', 'services/request-generator/Dockerfile', 'maildev/Dockerfile'])(
+  it.for(['services/Dockerfile', 'maildev/Dockerfile'])(
     '%s defaults to the pinned Node image',
     (dockerfile) => {
       const text = readFileSync(repoPath(dockerfile), 'utf8');

@@ -26,24 +26,60 @@ export async function expectWebappTargetsUp(prometheus: PrometheusClient, count:
   );
 }
 
-export async function expectEveryRecordingRuleHasData(prometheus: PrometheusClient): Promise<void> {
-  for (const rule of recordingRules()) {
-    const result = await prometheus.query(rule.record);
-    expect(result.length, `recording rule ${rule.record} returns data`).toBeGreaterThan(0);
-  }
+/** Waits until `missing` lists nothing (or `timeoutMs` passes), then asserts that it lists nothing. */
+async function expectNoneMissing(what: string, missing: () => Promise<string[]>, timeoutMs: number) {
+  let last: string[] = [];
+  await waitFor(
+    what,
+    async () => {
+      last = await missing();
+      return last.length === 0 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 2000 },
+  ).catch(() => {});
+  expect(last, what).toEqual([]);
 }
 
-/** Runs every panel query of a dashboard with its variables at "All"; returns how many ran. */
+/** Every recording rule returns data, waiting up to `timeoutMs` for the slowest window to fill. */
+export async function expectEveryRecordingRuleHasData(
+  prometheus: PrometheusClient,
+  timeoutMs = 0,
+): Promise<void> {
+  await expectNoneMissing(
+    'every recording rule to return data',
+    async () => {
+      const missing: string[] = [];
+      for (const rule of recordingRules())
+        if ((await prometheus.query(rule.record)).length === 0) missing.push(rule.record);
+      return missing;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * Runs every panel query of a dashboard with its variables at "All", waiting up to `timeoutMs` for
+ * every one to return data; returns how many ran.
+ */
 export async function expectEveryPanelHasData(
   prometheus: PrometheusClient,
   dashboardUid: string,
+  timeoutMs = 0,
 ): Promise<number> {
   const queries = panelQueries(dashboardUid);
-  for (const query of queries) {
-    const expr = substituteVariables(query.expr);
-    const data = query.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, 60);
-    expect(data.length, `panel "${query.panel}" has data: ${expr}`).toBeGreaterThan(0);
-  }
+  await expectNoneMissing(
+    'every panel to have data',
+    async () => {
+      const missing: string[] = [];
+      for (const query of queries) {
+        const expr = substituteVariables(query.expr);
+        const data = query.instant ? await prometheus.query(expr) : await prometheus.queryRange(expr, 60);
+        if (data.length === 0) missing.push(`panel "${query.panel}": ${expr}`);
+      }
+      return missing;
+    },
+    timeoutMs,
+  );
   return queries.length;
 }
 
