@@ -79,7 +79,7 @@ dev: install ## Run the webapp on 127.0.0.1:3000 and the generator against it, p
 	wait
 
 up-local: install tools ## The stack without Docker, on 127.0.0.1 at the Compose ports: webapp, generator, Prometheus, Alertmanager, maildev
-	$(WITH_NODE) node harness/up-local.ts
+	$(WITH_NODE) node packages/stack/src/up-local.ts
 
 # The webapp both stacks publish: the first of WEBAPP_PORTS (.env, else 8080). TARGET= overrides it.
 TARGET ?= http://127.0.0.1:$(or $(shell sed -n 's/^WEBAPP_PORTS=\([0-9]*\).*/\1/p' .env 2>/dev/null),8080)
@@ -92,7 +92,7 @@ scenario: install ## Send a generator scenario to the running stack (make up or 
 # The Alertmanager both stacks publish: ALERTMANAGER_PORT from .env, else 9093. ALERTMANAGER_URL= overrides it.
 ALERTMANAGER_URL ?= http://127.0.0.1:$(or $(shell sed -n 's/^ALERTMANAGER_PORT=\([0-9]*\).*/\1/p' .env 2>/dev/null),9093)
 test-alert: install ## Send a harmless TestAlert through the running stack: checks email and every chat receiver (resolves in 2 min)
-	$(WITH_NODE) node harness/test-alert.ts "$(ALERTMANAGER_URL)"
+	$(WITH_NODE) node packages/stack/src/test-alert.ts "$(ALERTMANAGER_URL)"
 
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")

@@ -1,34 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
+// One project per folder, named by what its tests need: the services' unit tests need nothing but
+// Node; test/config reads the repository's files; test/integration starts one real part at a time
+// (the pinned Prometheus or Alertmanager, maildev); test/e2e the whole local stack; test/faults
+// kills its parts; test/compose needs a Docker engine; test/kubernetes a real API server (and root).
+const service = (name: string) => ({
+  test: { name, include: [`services/${name}/test/**/*.test.ts`], environment: 'node' as const },
+});
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
+      service('webapp'),
+      service('request-generator'),
+      service('telex-integration'),
       {
         test: {
-          name: 'webapp',
-          include: ['services/webapp/test/**/*.test.ts'],
+          name: 'config',
+          include: ['test/config/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 60_000,
         },
       },
       {
         test: {
-          name: 'request-generator',
-          include: ['services/request-generator/test/**/*.test.ts'],
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-        },
-      },
-      {
-        test: {
-          name: 'telex-integration',
-          include: ['services/telex-integration/test/**/*.test.ts'],
-          environment: 'node',
+          testTimeout: 60_000,
         },
       },
       {
         test: {
           name: 'e2e',
-          include: ['e2e/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 120_000,
@@ -40,7 +46,7 @@ export default defineConfig({
         // file at a time on two cores): side by side they took 256 s, one after another 470 s.
         test: {
           name: 'compose',
-          include: ['compose-test/**/*.test.ts'],
+          include: ['test/compose/**/*.test.ts'],
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 1_500_000,
@@ -53,7 +59,7 @@ export default defineConfig({
         // compose or Kubernetes test.
         test: {
           name: 'faults',
-          include: ['faults/**/*.test.ts'],
+          include: ['test/faults/**/*.test.ts'],
           environment: 'node',
           testTimeout: 900_000,
           hookTimeout: 120_000,
@@ -66,20 +72,12 @@ export default defineConfig({
         // takes both cores for a few seconds), beside the compose or fault suite.
         test: {
           name: 'kubernetes',
-          include: ['k8s-test/**/*.test.ts'],
+          include: ['test/kubernetes/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        test: {
-          name: 'repo',
-          include: ['test/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 60_000,
         },
       },
     ],

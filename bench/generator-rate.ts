@@ -1,6 +1,6 @@
-import { ManagedProcess, waitFor } from '../harness/process.ts';
-import { generate } from '../services/request-generator/src/generator.ts';
-import { parseArguments } from '../services/request-generator/src/options.ts';
+import { generate } from '@fos/request-generator/generator';
+import { parseArguments } from '@fos/request-generator/options';
+import { ManagedProcess, waitFor } from '@fos/stack/process';
 
 export interface RateRow {
   targetRate: number;

@@ -1,9 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildApp } from '@fos/webapp/app';
+import { loadConfig } from '@fos/webapp/config';
 import { Pool } from 'undici';
-import { buildApp } from '../services/webapp/src/app.ts';
-import { loadConfig } from '../services/webapp/src/config.ts';
 import { median, quantile } from './lib/table.ts';
 
 export interface RenderResult {

@@ -2,7 +2,7 @@
 // writes bench/results/<date>.json. Run with --expose-gc so the memory figures are after a GC.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { repoPath } from '../harness/paths.ts';
+import { repoPath } from '@fos/repo/paths';
 import { formatCpuShare, measureMetricsCpuShare } from './cpu-profile.ts';
 import { measureGeneratorRates } from './generator-rate.ts';
 import { table } from './lib/table.ts';

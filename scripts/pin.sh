@@ -2,7 +2,7 @@
 # Prints the version of NAME pinned in docker-compose.yml, the one place versions are set:
 #   prometheus, alertmanager, k6, grafana (image tags), node (NODE_IMAGE), compose (x-compose-cli),
 #   kubernetes, etcd, prometheus-operator (x-kubernetes, x-etcd, x-prometheus-operator).
-# Scripts and tests read versions through this (or harness/versions.ts), never a copy of them.
+# Scripts and tests read versions through this (or packages/stack/src/versions.ts), never a copy of them.
 set -euo pipefail
 compose_file="$(cd "$(dirname "$0")/.." && pwd)/docker-compose.yml"
 

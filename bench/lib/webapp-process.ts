@@ -1,4 +1,4 @@
-import { Webapp } from '../../harness/stack.ts';
+import { Webapp } from '@fos/stack/stack';
 
 /** BENCH_SERVER_CPU pins the server to a core (make bench puts the load generator on another). */
 function launcher(): string[] {

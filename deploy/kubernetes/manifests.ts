@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO } from '@fos/repo/paths';
 import { parse, stringify } from 'yaml';
-import { REPO } from '../../harness/paths.ts';
 
 const OUT = 'deploy/kubernetes/generated';
 const HEADER = (source: string) =>

@@ -3,24 +3,24 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO, repoPath } from '@fos/repo/paths';
+import { run } from '@fos/stack/exec';
+import { MaildevApi } from '@fos/stack/maildev';
+import { freePort, waitFor } from '@fos/stack/process';
+import { PrometheusClient } from '@fos/stack/prometheus';
+import { pinnedTool, pinOf } from '@fos/stack/tools';
+import { pinnedVersion } from '@fos/stack/versions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportFigure } from '../e2e/report.ts';
-import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
-import { run } from '../harness/exec.ts';
-import { MaildevApi } from '../harness/maildev.ts';
-import { REPO, repoPath } from '../harness/paths.ts';
-import { freePort, waitFor } from '../harness/process.ts';
-import { PrometheusClient } from '../harness/prometheus.ts';
-import { pinnedTool, pinOf } from '../harness/tools.ts';
-import { pinnedVersion } from '../harness/versions.ts';
+import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
   expectInstanceDownEmail,
   expectResolvedEmail,
   expectWebappTargetsUp,
-} from '../test/support/acceptance.ts';
-import { readYaml } from '../test/support/repo.ts';
+} from '../support/acceptance.ts';
+import { readYaml } from '../support/repo.ts';
+import { reportFigure } from '../support/report.ts';
 import { ensureDockerEngine } from './engine.ts';
 import { ensureImages, imageSizeMb, type StandIn } from './images.ts';
 
@@ -48,7 +48,7 @@ async function compose(args: string[], timeoutMs = 900_000) {
       '-f',
       'docker-compose.yml',
       '-f',
-      'compose-test/docker-compose.test.yml',
+      'test/compose/docker-compose.test.yml',
       ...args,
     ],
     { cwd: REPO, timeoutMs, env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
@@ -343,7 +343,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
             '-f',
             'docker-compose.yml',
             '-f',
-            'compose-test/docker-compose.test.yml',
+            'test/compose/docker-compose.test.yml',
             'exec',
             '-T',
             name,

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { run } from '../harness/exec.ts';
-import { waitFor } from '../harness/process.ts';
-import { IN_CI } from '../harness/tools.ts';
+import { run } from '@fos/stack/exec';
+import { waitFor } from '@fos/stack/process';
+import { IN_CI } from '@fos/stack/tools';
 
 const DOCKERD_LOG = '/tmp/fos-compose-test-dockerd.log';
 

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { run } from '../harness/exec.ts';
-import { repoPath } from '../harness/paths.ts';
-import { pinnedTool, type Tool } from '../harness/tools.ts';
-import { readYaml } from '../test/support/repo.ts';
+import { repoPath } from '@fos/repo/paths';
+import { run } from '@fos/stack/exec';
+import { pinnedTool, type Tool } from '@fos/stack/tools';
+import { readYaml } from '../support/repo.ts';
 
 // Debian with wget: busybox's wget answers the healthchecks in the official Prometheus images.
 const BASE_IMAGE = 'fos-compose-test/debian:bookworm-wget';
@@ -72,10 +72,10 @@ async function ensureBaseImage(log: (line: string) => void): Promise<void> {
   log(`built ${BASE_IMAGE} with debootstrap in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-/** A build context: compose-test/images/<name>/Dockerfile and `files` (name in the context → source). */
+/** A build context: test/compose/images/<name>/Dockerfile and `files` (name in the context → source). */
 async function standInContext(name: string, files: Record<string, string>): Promise<string> {
   const context = await mkdtemp(join(tmpdir(), `fos-${name}-image-`));
-  await copyFile(repoPath(`compose-test/images/${name}/Dockerfile`), join(context, 'Dockerfile'));
+  await copyFile(repoPath(`test/compose/images/${name}/Dockerfile`), join(context, 'Dockerfile'));
   for (const [target, source] of Object.entries(files)) {
     await cp(source, join(context, target), { recursive: true, dereference: true });
   }

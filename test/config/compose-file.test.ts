@@ -2,12 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '@fos/stack/exec';
+import { composePrometheusFlags } from '@fos/stack/prometheus';
+import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { run } from '../harness/exec.ts';
-import { composePrometheusFlags } from '../harness/prometheus.ts';
-import { pinnedTool } from '../harness/tools.ts';
-import { REPO, readYaml, repoPath } from './support/repo.ts';
+import { REPO, readYaml, repoPath } from '../support/repo.ts';
 
 interface Service {
   image?: string;

@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseExposition } from '@fos/stack/prom-text';
+import { buildApp } from '@fos/webapp/app';
+import { loadConfig } from '@fos/webapp/config';
 import { describe, expect, it } from 'vitest';
-import { PROMETHEUS_DATASOURCE_UID } from '../grafana/src/common.ts';
-import { generatedFiles } from '../grafana/src/dashboards.ts';
-import { K6_DASHBOARD_UID } from '../grafana/src/k6-dashboard.ts';
-import { RUNBOOKS_DASHBOARD_UID, readRunbooks } from '../grafana/src/runbooks.ts';
-import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
-import { buildApp } from '../services/webapp/src/app.ts';
-import { loadConfig } from '../services/webapp/src/config.ts';
+import { PROMETHEUS_DATASOURCE_UID } from '../../grafana/src/common.ts';
+import { generatedFiles } from '../../grafana/src/dashboards.ts';
+import { K6_DASHBOARD_UID } from '../../grafana/src/k6-dashboard.ts';
+import { RUNBOOKS_DASHBOARD_UID, readRunbooks } from '../../grafana/src/runbooks.ts';
+import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
 import {
   alertThresholds,
   checkDashboard,
@@ -17,11 +18,10 @@ import {
   type DashboardJson,
   INSTANCE_NOTE,
   RULES,
-} from './support/dashboard-check.ts';
-import { composeTrendStats, k6SeriesNames } from './support/k6-series.ts';
-import { committedDashboards, metricNames, panelQueries, substituteVariables } from './support/panels.ts';
-import { parseExposition } from './support/prom-text.ts';
-import { alertRules, readYaml, recordingRules, repoPath } from './support/repo.ts';
+} from '../support/dashboard-check.ts';
+import { composeTrendStats, k6SeriesNames } from '../support/k6-series.ts';
+import { committedDashboards, metricNames, panelQueries, substituteVariables } from '../support/panels.ts';
+import { alertRules, readYaml, recordingRules, repoPath } from '../support/repo.ts';
 
 /** Every metric name a panel may use: what a real webapp exposes, what the rules record, and Prometheus' own. */
 async function knownMetricNames(): Promise<Set<string>> {

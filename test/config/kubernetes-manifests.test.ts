@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { generatedFiles, parseMatcher, RULE_FILES, ruleGroups } from '../deploy/kubernetes/manifests.ts';
-import { readYaml, repoPath } from './support/repo.ts';
+import { generatedFiles, parseMatcher, RULE_FILES, ruleGroups } from '../../deploy/kubernetes/manifests.ts';
+import { readYaml, repoPath } from '../support/repo.ts';
 
 describe('deploy/kubernetes/generated', () => {
   const files = generatedFiles(undefined);

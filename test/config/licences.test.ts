@@ -4,9 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pinnedTool, type Tool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { pinnedTool, type Tool } from '../harness/tools.ts';
-import { repoPath } from './support/repo.ts';
+import { repoPath } from '../support/repo.ts';
 
 const AGPL_ID = /\bAGPL\b|Affero/i;
 const AGPL_TEXT = /GNU AFFERO GENERAL PUBLIC LICENSE/i;

@@ -2,9 +2,9 @@
 import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '@fos/stack/exec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../harness/exec.ts';
-import { repoPath } from './support/repo.ts';
+import { repoPath } from '../support/repo.ts';
 
 describe('Makefile', () => {
   let dir: string;

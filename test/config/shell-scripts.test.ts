@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REPO, repoPath } from './support/repo.ts';
+import { REPO, repoPath } from '../support/repo.ts';
 
 const EARLY_EXIT_READER = /\|\s*(head\b|grep\s+(-\w*[qm]\w*|--quiet|--max-count))/;
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
+import { parseCommand, upLocalSettings } from '@fos/stack/up-local-settings';
 import { describe, expect, it } from 'vitest';
-import { parseCommand, upLocalSettings } from '../harness/up-local-settings.ts';
 
 describe('up-local settings', () => {
   it('defaults to the Compose ports of .env.example, so the README URLs hold for both stacks', () => {

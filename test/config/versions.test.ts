@@ -2,10 +2,10 @@
 // docker-compose.yml pins (pinnedTool also refuses a mismatch under CI=true before any test starts
 // one), and no file carries a second copy of a pin.
 import { readFileSync } from 'node:fs';
+import { IN_CI, pinnedTool, pinOf, type Tool, versionOf } from '@fos/stack/tools';
+import { type Pinned, pinnedVersion } from '@fos/stack/versions';
 import { describe, expect, it } from 'vitest';
-import { IN_CI, pinnedTool, pinOf, type Tool, versionOf } from '../harness/tools.ts';
-import { type Pinned, pinnedVersion } from '../harness/versions.ts';
-import { readYaml, repoPath } from './support/repo.ts';
+import { readYaml, repoPath } from '../support/repo.ts';
 
 const TOOLS: Tool[] = [
   'prometheus',

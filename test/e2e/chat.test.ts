@@ -1,16 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHATS, type ChatStandIns, startChatStandIns } from '@fos/stack/chat';
+import { waitFor } from '@fos/stack/process';
+import { RecordingServer } from '@fos/stack/recording-server';
+import { Stack, type Webapp } from '@fos/stack/stack';
+import { pinnedTool } from '@fos/stack/tools';
+import { format, healthQueries } from '@fos/telex-integration/health-report';
 import { describe, expect, it } from 'vitest';
-import { CHATS, type ChatStandIns, startChatStandIns } from '../harness/chat.ts';
-import { waitFor } from '../harness/process.ts';
-import { RecordingServer } from '../harness/recording-server.ts';
-import { Stack, type Webapp } from '../harness/stack.ts';
-import { pinnedTool } from '../harness/tools.ts';
-import { format, healthQueries } from '../services/telex-integration/src/health-report.ts';
-import { expectWebappTargetsUp } from '../test/support/acceptance.ts';
-import { readChatBody } from '../test/support/chat-bodies.ts';
-import { reportFigure } from './report.ts';
+import { expectWebappTargetsUp } from '../support/acceptance.ts';
+import { readChatBody } from '../support/chat-bodies.ts';
+import { reportFigure } from '../support/report.ts';
 
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
 

@@ -1,8 +1,9 @@
+import { waitFor } from '@fos/stack/process';
+import { parseExposition, sumSamples } from '@fos/stack/prom-text';
+import { Stack, type Webapp } from '@fos/stack/stack';
+import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
-import { waitFor } from '../harness/process.ts';
-import { Stack, type Webapp } from '../harness/stack.ts';
-import { pinnedTool } from '../harness/tools.ts';
+import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
@@ -10,9 +11,8 @@ import {
   expectResolvedEmail,
   expectWebappTargetsUp,
   firingTimes,
-} from '../test/support/acceptance.ts';
-import { parseExposition, sumSamples } from '../test/support/prom-text.ts';
-import { reportFigure } from './report.ts';
+} from '../support/acceptance.ts';
+import { reportFigure } from '../support/report.ts';
 
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
 

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { repoPath } from '@fos/repo/paths';
+import { run } from '@fos/stack/exec';
+import { freePort, waitFor } from '@fos/stack/process';
+import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { run } from '../harness/exec.ts';
-import { repoPath } from '../harness/paths.ts';
-import { freePort, waitFor } from '../harness/process.ts';
-import { pinnedTool } from '../harness/tools.ts';
 
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
 
@@ -34,7 +34,7 @@ async function startUpLocal(ports?: Record<string, string>) {
     delete env[name];
   }
   delete env.KEEP_DATA;
-  const child = spawn(process.execPath, [repoPath('harness/up-local.ts')], {
+  const child = spawn(process.execPath, [repoPath('packages/stack/src/up-local.ts')], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

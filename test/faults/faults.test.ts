@@ -1,13 +1,14 @@
-// `make faults`: the real stack (harness/, pinned Prometheus and the Alertmanager pair) with every
+// `make faults`: the real stack (packages/stack, pinned Prometheus and the Alertmanager pair) with every
 // part killed and restarted while an alert fires and while it resolves. See README "Faults".
+
+import type { Mail } from '@fos/stack/maildev';
+import { waitFor } from '@fos/stack/process';
+import { Stack, type Webapp } from '@fos/stack/stack';
+import { pinnedTool } from '@fos/stack/tools';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reportFigure } from '../e2e/report.ts';
-import { WEBAPP_DASHBOARD_UID } from '../grafana/src/webapp-dashboard.ts';
-import type { Mail } from '../harness/maildev.ts';
-import { waitFor } from '../harness/process.ts';
-import { Stack, type Webapp } from '../harness/stack.ts';
-import { pinnedTool } from '../harness/tools.ts';
-import { expectEveryPanelHasData, expectWebappTargetsUp } from '../test/support/acceptance.ts';
+import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
+import { expectEveryPanelHasData, expectWebappTargetsUp } from '../support/acceptance.ts';
+import { reportFigure } from '../support/report.ts';
 import { describeFault, type Fault, faultPlan, type Incident } from './plan.ts';
 
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');

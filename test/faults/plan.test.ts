@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFault, faultPlan, PARTS, SIGNALS } from '../faults/plan.ts';
+import { describeFault, faultPlan, PARTS, SIGNALS } from './plan.ts';
 
 describe('the fault plan', () => {
   it('hits every part with each signal once while firing and once while resolving', () => {

@@ -1,17 +1,17 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   postAlerts,
   type RunningAlertmanager,
   renderAlertmanagerConfig,
   startAlertmanager,
-} from '../harness/alertmanager.ts';
-import { run } from '../harness/exec.ts';
-import { Maildev } from '../harness/maildev.ts';
-import { pinnedTool } from '../harness/tools.ts';
-import { alertRules } from './support/repo.ts';
+} from '@fos/stack/alertmanager';
+import { run } from '@fos/stack/exec';
+import { Maildev } from '@fos/stack/maildev';
+import { pinnedTool } from '@fos/stack/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertRules } from '../support/repo.ts';
 
 /** A fresh directory under this file's scratch space, removed after the file's tests. */
 const scratch = await mkdtemp(join(tmpdir(), 'alertmanager-test-'));

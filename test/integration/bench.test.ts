@@ -5,11 +5,11 @@ import {
   METRICS_CODE,
   measureMetricsCpuShare,
   profileShare,
-} from '../bench/cpu-profile.ts';
-import { measureGeneratorRates } from '../bench/generator-rate.ts';
-import { median, quantile, table } from '../bench/lib/table.ts';
-import { measureMetricsRender } from '../bench/metrics-render.ts';
-import { formatOverhead, measureOverhead } from '../bench/overhead.ts';
+} from '../../bench/cpu-profile.ts';
+import { measureGeneratorRates } from '../../bench/generator-rate.ts';
+import { median, quantile, table } from '../../bench/lib/table.ts';
+import { measureMetricsRender } from '../../bench/metrics-render.ts';
+import { formatOverhead, measureOverhead } from '../../bench/overhead.ts';
 
 // A smoke of the bench code only: tiny durations, no figures judged (benchmarks are not timed tests).
 describe('bench code', () => {

@@ -1,21 +1,21 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoPath } from '@fos/repo/paths';
 import {
   postAlerts,
   type RunningAlertmanager,
   renderAlertmanagerConfig,
   startAlertmanager,
-} from '../harness/alertmanager.ts';
-import { CHATS, type ChatStandIns, startChatStandIns } from '../harness/chat.ts';
-import { run } from '../harness/exec.ts';
-import { Maildev } from '../harness/maildev.ts';
-import { repoPath } from '../harness/paths.ts';
-import { TEST_ALERT_MINUTES } from '../harness/test-alert.ts';
-import { pinnedTool } from '../harness/tools.ts';
-import { readChatBody } from './support/chat-bodies.ts';
-import { alertRules } from './support/repo.ts';
+} from '@fos/stack/alertmanager';
+import { CHATS, type ChatStandIns, startChatStandIns } from '@fos/stack/chat';
+import { run } from '@fos/stack/exec';
+import { Maildev } from '@fos/stack/maildev';
+import { TEST_ALERT_MINUTES } from '@fos/stack/test-alert';
+import { pinnedTool } from '@fos/stack/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readChatBody } from '../support/chat-bodies.ts';
+import { alertRules } from '../support/repo.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'chat-receivers-test-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -198,7 +198,10 @@ describe.skipIf(!alertmanagerBinary)('make test-alert', () => {
     const stands = await startChatStandIns(dir);
     const alertmanager = await startAlertmanager(alertmanagerBinary as string, mail.smtpPort, stands.env);
     try {
-      const result = await run(process.execPath, [repoPath('harness/test-alert.ts'), alertmanager.url]);
+      const result = await run(process.execPath, [
+        repoPath('packages/stack/src/test-alert.ts'),
+        alertmanager.url,
+      ]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain(`TestAlert sent to ${alertmanager.url}`);
       for (const chat of CHATS) {
@@ -230,7 +233,10 @@ describe.skipIf(!alertmanagerBinary)('make test-alert', () => {
   }, 60_000);
 
   it('says what to do when no Alertmanager answers', async () => {
-    const result = await run(process.execPath, [repoPath('harness/test-alert.ts'), 'http://127.0.0.1:1']);
+    const result = await run(process.execPath, [
+      repoPath('packages/stack/src/test-alert.ts'),
+      'http://127.0.0.1:1',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /^test-alert: no Alertmanager took the alert at http:\/\/127\.0\.0\.1:1 .*start the stack/,

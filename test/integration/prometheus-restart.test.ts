@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, RestartableProcess, waitFor } from '@fos/stack/process';
+import { composePrometheusFlags } from '@fos/stack/prometheus';
+import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { freePort, RestartableProcess, waitFor } from '../harness/process.ts';
-import { composePrometheusFlags } from '../harness/prometheus.ts';
-import { pinnedTool } from '../harness/tools.ts';
 
 const prometheusBinary = pinnedTool('prometheus');
 

@@ -1,9 +1,9 @@
+import { run } from '@fos/stack/exec';
+import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { RUNBOOKS_DASHBOARD_UID, runbookPath } from '../grafana/src/runbooks.ts';
-import { run } from '../harness/exec.ts';
-import { pinnedTool } from '../harness/tools.ts';
-import { committedDashboards } from './support/panels.ts';
-import { alertRules, durationSeconds, readYaml, recordingRules, repoPath } from './support/repo.ts';
+import { RUNBOOKS_DASHBOARD_UID, runbookPath } from '../../grafana/src/runbooks.ts';
+import { committedDashboards } from '../support/panels.ts';
+import { alertRules, durationSeconds, readYaml, recordingRules, repoPath } from '../support/repo.ts';
 
 const promtool = pinnedTool('promtool');
 

@@ -3,9 +3,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '@fos/stack/exec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../harness/exec.ts';
-import { repoPath } from './support/repo.ts';
+import { repoPath } from '../support/repo.ts';
 
 const FIXTURES: Record<string, string> = {
   'mixed.test.ts': `

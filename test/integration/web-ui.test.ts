@@ -1,12 +1,13 @@
 // What `make up-local` says about the web UIs rests on these probes: binaries built from the Go
 // modules (in .tools/) have none, official release binaries have both.
+
+import { repoPath } from '@fos/repo/paths';
+import { type RunningAlertmanager, startAlertmanager } from '@fos/stack/alertmanager';
+import { freePort } from '@fos/stack/process';
+import { type RunningPrometheus, startPrometheus } from '@fos/stack/prometheus';
+import { pinnedTool, pinOf } from '@fos/stack/tools';
+import { alertmanagerHasWebUi, prometheusHasWebUi } from '@fos/stack/web-ui';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAlertmanager, startAlertmanager } from '../harness/alertmanager.ts';
-import { repoPath } from '../harness/paths.ts';
-import { freePort } from '../harness/process.ts';
-import { type RunningPrometheus, startPrometheus } from '../harness/prometheus.ts';
-import { pinnedTool, pinOf } from '../harness/tools.ts';
-import { alertmanagerHasWebUi, prometheusHasWebUi } from '../harness/web-ui.ts';
 
 const prometheusBinary = pinnedTool('prometheus');
 const alertmanagerBinary = pinnedTool('alertmanager');

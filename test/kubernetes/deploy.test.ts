@@ -7,18 +7,18 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { readYaml, repoPath } from '@fos/repo/paths';
+import { run } from '@fos/stack/exec';
+import { ControlPlane } from '@fos/stack/kubernetes';
+import { Maildev } from '@fos/stack/maildev';
+import { PodNetwork } from '@fos/stack/netns';
+import { freePort, ManagedProcess, waitFor } from '@fos/stack/process';
+import { PrometheusClient } from '@fos/stack/prometheus';
+import { Webapp } from '@fos/stack/stack';
+import { IN_CI, pinnedTool } from '@fos/stack/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { RELEASE_LABEL, ruleGroups, SMTP_SECRET } from '../deploy/kubernetes/manifests.ts';
-import { run } from '../harness/exec.ts';
-import { ControlPlane } from '../harness/kubernetes.ts';
-import { Maildev } from '../harness/maildev.ts';
-import { PodNetwork } from '../harness/netns.ts';
-import { readYaml, repoPath } from '../harness/paths.ts';
-import { freePort, ManagedProcess, waitFor } from '../harness/process.ts';
-import { PrometheusClient } from '../harness/prometheus.ts';
-import { Webapp } from '../harness/stack.ts';
-import { IN_CI, pinnedTool } from '../harness/tools.ts';
+import { RELEASE_LABEL, ruleGroups, SMTP_SECRET } from '../../deploy/kubernetes/manifests.ts';
 
 const NAMESPACE = 'fastify-observability';
 const MONITORING = 'monitoring';

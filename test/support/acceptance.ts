@@ -1,9 +1,10 @@
-// Checks shared by the local end-to-end suite (e2e/) and the Docker Compose test (compose-test/):
+// Checks shared by the local end-to-end suite (test/e2e) and the Docker Compose test (test/compose):
 // the same assertions, against whatever addresses the stack under test has.
+
+import type { Mail, MaildevApi } from '@fos/stack/maildev';
+import { waitFor } from '@fos/stack/process';
+import type { PrometheusClient } from '@fos/stack/prometheus';
 import { expect } from 'vitest';
-import type { Mail, MaildevApi } from '../../harness/maildev.ts';
-import { waitFor } from '../../harness/process.ts';
-import type { PrometheusClient } from '../../harness/prometheus.ts';
 import { panelQueries, substituteVariables } from './panels.ts';
 import { alertRules, recordingRules } from './repo.ts';
 

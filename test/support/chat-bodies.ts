@@ -1,5 +1,5 @@
+import type { Chat } from '@fos/stack/chat';
 import { expect } from 'vitest';
-import type { Chat } from '../../harness/chat.ts';
 
 /** What a chat message says, read back from the body its service received. */
 export interface ChatMessage {

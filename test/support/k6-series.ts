@@ -1,4 +1,4 @@
-import { composeServiceEnvironment } from '../../harness/compose-file.ts';
+import { composeServiceEnvironment } from '@fos/stack/compose-file';
 
 // k6 is under the AGPL: this project neither builds nor runs it (users run the official image with
 // `make load`). Its dashboard is checked instead against the names k6's remote-write output gives

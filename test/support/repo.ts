@@ -1,6 +1,6 @@
-import { readYaml } from '../../harness/paths.ts';
+import { readYaml } from '@fos/repo/paths';
 
-export { REPO, readYaml, repoPath } from '../../harness/paths.ts';
+export { REPO, readYaml, repoPath } from '@fos/repo/paths';
 
 export interface AlertRule {
   alert: string;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 /** The repository root, with a trailing slash. */
-export const REPO = fileURLToPath(new URL('../', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function repoPath(relative: string): string {
   return `${REPO}${relative}`;

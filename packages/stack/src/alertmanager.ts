@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { repoPath } from '@fos/repo/paths';
 import { composeServiceFlags } from './compose-file.ts';
 import { run } from './exec.ts';
-import { repoPath } from './paths.ts';
 import { freePort, RestartableProcess } from './process.ts';
 import { type WorkDir, workDir } from './workdir.ts';
 

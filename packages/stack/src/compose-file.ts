@@ -1,4 +1,4 @@
-import { readYaml } from './paths.ts';
+import { readYaml } from '@fos/repo/paths';
 
 /**
  * The flags a service's `command` in docker-compose.yml gives, less those that name container paths,

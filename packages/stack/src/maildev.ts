@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { repoPath } from './paths.ts';
+import { repoPath } from '@fos/repo/paths';
 import { freePort, ManagedProcess, waitFor } from './process.ts';
 import { type WorkDir, workDir } from './workdir.ts';
 

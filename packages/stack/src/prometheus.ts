@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { repoPath } from '@fos/repo/paths';
 import { parse, stringify } from 'yaml';
 import { composeServiceFlags } from './compose-file.ts';
-import { repoPath } from './paths.ts';
 import { freePort, RestartableProcess } from './process.ts';
 import { workDir } from './workdir.ts';
 
@@ -45,7 +45,7 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
   for (const scrape of config.scrape_configs) {
     const replacement = targets[scrape.job_name];
     if (!replacement)
-      throw new Error(`prometheus.yml has a job the harness does not know: ${scrape.job_name}`);
+      throw new Error(`prometheus.yml has a job the local stack does not know: ${scrape.job_name}`);
     delete scrape.dns_sd_configs;
     scrape.static_configs = [{ targets: replacement }];
   }

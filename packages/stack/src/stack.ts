@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Summary } from '../services/request-generator/src/report.ts';
+import { repoPath } from '@fos/repo/paths';
+import type { Summary } from '@fos/request-generator/report';
 import { type RunningAlertmanager, startAlertmanager } from './alertmanager.ts';
 import { Maildev } from './maildev.ts';
-import { repoPath } from './paths.ts';
 import { freePort, ManagedProcess } from './process.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
 import { pinnedTool } from './tools.ts';

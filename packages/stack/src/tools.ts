@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { repoPath } from './paths.ts';
+import { repoPath } from '@fos/repo/paths';
 import { type Pinned, pinnedVersion, reportedVersion } from './versions.ts';
 
 export const IN_CI = process.env.CI === 'true';

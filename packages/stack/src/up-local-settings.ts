@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { repoPath } from './paths.ts';
+import { repoPath } from '@fos/repo/paths';
 
 export interface UpLocalSettings {
   ports: {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { repoPath } from './paths.ts';
+import { repoPath } from '@fos/repo/paths';
 
 /**
  * What docker-compose.yml pins: image tags, NODE_IMAGE, the Compose CLI (x-compose-cli), and what

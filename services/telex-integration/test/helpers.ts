@@ -1,7 +1,7 @@
+import { freePort } from '@fos/stack/process';
+import { RecordingServer } from '@fos/stack/recording-server';
 import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
-import { freePort } from '../../../harness/process.ts';
-import { RecordingServer } from '../../../harness/recording-server.ts';
 import { buildApp } from '../src/app.ts';
 import { type IntegrationConfig, loadConfig } from '../src/config.ts';
 

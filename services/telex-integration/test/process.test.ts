@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { RecordingServer } from '@fos/stack/recording-server';
 import { describe, expect, it } from 'vitest';
-import { RecordingServer } from '../../../harness/recording-server.ts';
 
 const SERVER = new URL('../src/server.ts', import.meta.url).pathname;
 

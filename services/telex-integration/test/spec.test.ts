@@ -1,5 +1,5 @@
+import { RecordingServer } from '@fos/stack/recording-server';
 import { describe, expect, it } from 'vitest';
-import { RecordingServer } from '../../../harness/recording-server.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { THRESHOLD_SETTINGS } from '../src/settings.ts';

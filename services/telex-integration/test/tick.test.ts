@@ -1,5 +1,5 @@
+import { parseExposition, sumSamples } from '@fos/stack/prom-text';
 import { describe, expect, it } from 'vitest';
-import { parseExposition, sumSamples } from '../../../test/support/prom-text.ts';
 import { MESSAGE_EVENT_NAME, MESSAGE_USERNAME } from '../src/reports.ts';
 import { makeApp, telexStandIn, tickBody } from './helpers.ts';
 

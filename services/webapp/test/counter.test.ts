@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseExposition, sumSamples } from '@fos/stack/prom-text';
 import { describe, expect, it } from 'vitest';
-import { parseExposition, sumSamples } from '../../../test/support/prom-text.ts';
 import { CHECKPOINT_MAX_BYTES } from '../src/counter.ts';
 import { makeApp } from './helpers.ts';
 

@@ -1,7 +1,7 @@
+import { seededRandom } from '@fos/request-generator/random';
+import { parseExposition, seriesKey } from '@fos/stack/prom-text';
 import { Histogram, Registry } from '@prometheus-io/client';
 import { describe, expect, it } from 'vitest';
-import { parseExposition, seriesKey } from '../../../test/support/prom-text.ts';
-import { seededRandom } from '../../request-generator/src/random.ts';
 import { DurationHistogram } from '../src/plugins/duration-histogram.ts';
 import { HTTP_DURATION_BUCKETS } from '../src/plugins/metrics.ts';
 

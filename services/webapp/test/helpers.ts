@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom } from '@fos/request-generator/random';
 import type { FastifyInstance } from 'fastify';
 import { afterEach } from 'vitest';
-import { seededRandom } from '../../request-generator/src/random.ts';
 import { buildApp } from '../src/app.ts';
 import { type AppConfig, loadConfig } from '../src/config.ts';
 

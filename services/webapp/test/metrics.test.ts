@@ -1,6 +1,6 @@
 import { METHODS } from 'node:http';
+import { type Exposition, parseExposition, seriesKey, sumSamples } from '@fos/stack/prom-text';
 import { describe, expect, it } from 'vitest';
-import { type Exposition, parseExposition, seriesKey, sumSamples } from '../../../test/support/prom-text.ts';
 import { HTTP_DURATION_BUCKETS, OTHER_METHOD_LABEL, UNMATCHED_ROUTE_LABEL } from '../src/plugins/metrics.ts';
 import { makeApp } from './helpers.ts';
 
