@@ -94,7 +94,7 @@ function route(yml: RouteYml): Record<string, unknown> {
 /**
  * The route, inhibition and receivers of alertmanager.yml. Its global SMTP settings are
  * placeholders filled by render-config.sh; here each email config carries them, with example
- * values to replace in an overlay (README) and the password from the Secret SMTP_SECRET.
+ * values to replace in an overlay (docs/kubernetes.md) and the password from the Secret SMTP_SECRET.
  */
 export function alertmanagerConfigSpec(): Record<string, unknown> {
   const yml = parse(readFileSync(join(REPO, 'alertmanager/alertmanager.yml'), 'utf8')) as AlertmanagerYml;

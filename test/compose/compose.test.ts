@@ -374,6 +374,8 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
   // Last: it restarts the webapp and takes the whole stack down and up again.
   it('keeps the counter checkpoint across a restart of the webapp and a down and up without -v', async () => {
     await compose(['up', '-d', '--scale', 'webapp=1', 'webapp']);
+    // The generator's traffic increments the counter too: stopped, the values below are ours alone.
+    await compose(['stop', 'request-generator']);
     let base = await webappUrl();
     await waitFor('the webapp ready', async () => ((await fetch(`${base}/ready`)).ok ? true : undefined));
     const incremented = await post(`${base}/counter/increment?by=41`);

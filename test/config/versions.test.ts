@@ -67,8 +67,8 @@ describe('one place for versions', () => {
     },
   );
 
-  it('lists the pins in the README', () => {
-    const readme = readFileSync(repoPath('README.md'), 'utf8');
+  it('lists the pins in docs/versions.md', () => {
+    const readme = readFileSync(repoPath('docs/versions.md'), 'utf8');
     const names: Record<Pinned, string> = {
       prometheus: 'Prometheus',
       alertmanager: 'Alertmanager',

@@ -1,5 +1,5 @@
 // `make faults`: the real stack (packages/stack, pinned Prometheus and the Alertmanager pair) with every
-// part killed and restarted while an alert fires and while it resolves. See README "Faults".
+// part killed and restarted while an alert fires and while it resolves. See docs/testing.md, "Faults".
 
 import type { Mail } from '@fos/stack/maildev';
 import { waitFor } from '@fos/stack/process';

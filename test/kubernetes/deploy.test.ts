@@ -231,7 +231,7 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
       alertmanager: { alertmanagerSpec: Record<string, unknown> };
     }>('deploy/kubernetes/kube-prometheus-stack-values.yaml');
     // kube-prometheus-stack's Alertmanager config Secret: its default config, and the templates
-    // given as alertmanager.templateFiles (README).
+    // given as alertmanager.templateFiles (docs/kubernetes.md).
     const templates = Object.fromEntries(
       readdirSync(TEMPLATES_DIR).map((file) => [file, readFileSync(join(TEMPLATES_DIR, file), 'utf8')]),
     );
@@ -503,7 +503,7 @@ describe.runIf(CAN_MAKE_PODS)(
       maildev = await Maildev.create();
       await maildev.start();
 
-      // The SMTP settings, as a user sets them: an overlay patching the AlertmanagerConfig (README).
+      // The SMTP settings, as a user sets them: an overlay patching the AlertmanagerConfig (docs/kubernetes.md).
       const overlay = join(work, 'overlay');
       mkdirSync(overlay);
       writeFileSync(
