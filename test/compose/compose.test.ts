@@ -115,6 +115,18 @@ async function webappUrl(): Promise<string> {
   return `http://${(await compose(['port', 'webapp', '3000'])).trim()}`;
 }
 
+/** The first webapp replica's URL once it answers /ready (after a start, a restart or an up). */
+function readyWebappUrl(): Promise<string> {
+  return waitFor(
+    'the webapp ready',
+    async () => {
+      const url = await webappUrl();
+      return (await fetch(`${url}/ready`)).ok ? url : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}
+
 async function post(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, { method: 'POST' });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -376,8 +388,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     await compose(['up', '-d', '--scale', 'webapp=1', 'webapp']);
     // The generator's traffic increments the counter too: stopped, the values below are ours alone.
     await compose(['stop', 'request-generator']);
-    let base = await webappUrl();
-    await waitFor('the webapp ready', async () => ((await fetch(`${base}/ready`)).ok ? true : undefined));
+    let base = await readyWebappUrl();
     const incremented = await post(`${base}/counter/increment?by=41`);
     expect(incremented).toEqual({ status: 200, body: { value: expect.any(Number) } });
     const value = incremented.body.value as number;
@@ -386,8 +397,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     expect(saved.body).toMatchObject({ value, path: '/data/counter-checkpoint.json' });
 
     await compose(['restart', 'webapp']);
-    await waitHealthy(7, 120_000);
-    base = await webappUrl();
+    base = await readyWebappUrl();
     expect(((await (await fetch(`${base}/counter`)).json()) as { value: number }).value).toBe(0);
     const restored = await post(`${base}/counter/restore`);
     expect(restored).toMatchObject({ status: 200, body: { value, at: saved.body.at } });
@@ -395,7 +405,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     await compose(['down']);
     await compose(['up', '-d']);
     await waitHealthy(7, 180_000);
-    base = await webappUrl();
+    base = await readyWebappUrl();
     const afterDownUp = await post(`${base}/counter/restore`);
     expect(afterDownUp).toMatchObject({ status: 200, body: { value, at: saved.body.at } });
     reportFigure(

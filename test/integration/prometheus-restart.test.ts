@@ -40,7 +40,7 @@ async function startWithPendingAlert(dir: string) {
     ],
     `${url}/-/ready`,
   );
-  await prometheus.waitReady();
+  await prometheus.start();
   const alert = async () => {
     const body = (await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: LiveAlert[] } };
     return body.data.alerts.find((a) => a.labels.alertname === 'AlwaysPending');

@@ -113,7 +113,7 @@ export async function startAlertmanager(
     dir.remove,
   );
   try {
-    await alertmanager.waitReady();
+    await alertmanager.start();
   } catch (error) {
     await dir.remove();
     throw error;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { repoPath } from '@fos/repo/paths';
-import { freePort, ManagedProcess, waitFor } from './process.ts';
+import { freePort, type ManagedProcess, RestartableProcess, waitFor } from './process.ts';
 import { type WorkDir, workDir } from './workdir.ts';
 
 export const MAILDEV_BIN = repoPath('maildev/node_modules/maildev/bin/maildev');
@@ -47,13 +47,29 @@ export class Maildev extends MaildevApi {
   readonly webPort: number;
   /** Where it keeps the mails; restarts keep them, stop() removes them unless the caller owns it. */
   readonly #dir: WorkDir;
-  process: ManagedProcess | undefined;
+  readonly server: RestartableProcess;
 
   constructor(smtpPort: number, webPort: number, dir: WorkDir) {
     super(`http://127.0.0.1:${webPort}`);
     this.smtpPort = smtpPort;
     this.webPort = webPort;
     this.#dir = dir;
+    this.server = new RestartableProcess(
+      'maildev',
+      process.execPath,
+      [
+        MAILDEV_BIN,
+        '--smtp',
+        String(smtpPort),
+        '--web',
+        String(webPort),
+        '--ip',
+        '127.0.0.1',
+        '--mail-directory',
+        dir.path,
+      ],
+      `${this.url}/healthz`,
+    );
   }
 
   static async create(options: { webPort?: number; dir?: string } = {}): Promise<Maildev> {
@@ -67,39 +83,28 @@ export class Maildev extends MaildevApi {
     );
   }
 
-  async start(): Promise<void> {
-    this.process = new ManagedProcess('maildev', process.execPath, [
-      MAILDEV_BIN,
-      '--smtp',
-      String(this.smtpPort),
-      '--web',
-      String(this.webPort),
-      '--ip',
-      '127.0.0.1',
-      '--mail-directory',
-      this.#dir.path,
-    ]);
-    await this.process.waitReady(`${this.url}/healthz`);
+  /** The current run of the server. */
+  get process(): ManagedProcess | undefined {
+    return this.server.process;
+  }
+
+  start(): Promise<void> {
+    return this.server.start();
   }
 
   /** Sends `signal`, waits for the exit and starts it again on the same mails. */
-  async restart(signal: NodeJS.Signals): Promise<void> {
-    this.process?.signal(signal);
-    await this.process?.exited;
-    this.#earlierLogs += this.process?.log ?? '';
-    await this.start();
+  restart(signal: NodeJS.Signals): Promise<void> {
+    return this.server.restart(signal);
   }
-
-  #earlierLogs = '';
 
   /** Every run's output. */
   get log(): string {
-    return this.#earlierLogs + (this.process?.log ?? '');
+    return this.server.log;
   }
 
   /** Stops the process; its mails stay for a restart. */
-  async pause(): Promise<void> {
-    await this.process?.stop();
+  pause(): Promise<void> {
+    return this.server.stop();
   }
 
   /** Stops the process and removes its mails. */

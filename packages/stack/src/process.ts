@@ -117,8 +117,9 @@ export class ManagedProcess {
 }
 
 /**
- * A server process that can be killed and started again with the same command, on the same files:
- * the fault tests' crash (SIGKILL) and clean restart (SIGTERM). Ready when `readyUrl` answers 2xx.
+ * A server process that can be started, killed and started again with the same command, on the same
+ * files: every server of the local stack (webapps, Prometheus, the Alertmanagers, maildev), and the
+ * fault tests' crash (SIGKILL) and clean restart (SIGTERM). Ready when `readyUrl` answers 2xx.
  */
 export class RestartableProcess {
   readonly name: string;
@@ -127,7 +128,8 @@ export class RestartableProcess {
   readonly #args: readonly string[];
   readonly #env: NodeJS.ProcessEnv;
   #earlierLogs = '';
-  process: ManagedProcess;
+  /** The current run; undefined until start(). */
+  process: ManagedProcess | undefined;
 
   constructor(
     name: string,
@@ -141,28 +143,30 @@ export class RestartableProcess {
     this.#command = command;
     this.#args = args;
     this.#env = env;
-    this.process = new ManagedProcess(name, command, args, env);
   }
 
-  waitReady(timeoutMs = 30_000): Promise<void> {
-    return this.process.waitReady(this.readyUrl, timeoutMs);
+  /** Starts it, or starts it again after it exited, and waits until it is ready. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    if (this.process?.running) throw new Error(`${this.name} is already running`);
+    if (this.process) this.#earlierLogs += this.process.log;
+    this.process = new ManagedProcess(this.name, this.#command, this.#args, this.#env);
+    await this.process.waitReady(this.readyUrl, timeoutMs);
   }
 
   /** Sends `signal`, waits for the exit, starts it again and waits until it is ready. */
   async restart(signal: NodeJS.Signals, timeoutMs = 60_000): Promise<void> {
-    this.process.signal(signal);
-    await this.process.exited;
-    this.#earlierLogs += this.process.log;
-    this.process = new ManagedProcess(this.name, this.#command, this.#args, this.#env);
-    await this.waitReady(timeoutMs);
+    this.process?.signal(signal);
+    await this.process?.exited;
+    await this.start(timeoutMs);
   }
 
   /** Every run's output. */
   get log(): string {
-    return this.#earlierLogs + this.process.log;
+    return this.#earlierLogs + (this.process?.log ?? '');
   }
 
-  stop(graceMs?: number): Promise<void> {
-    return this.process.stop(graceMs);
+  /** SIGTERM, then SIGKILL after `graceMs`; its files stay for a later start(). */
+  async stop(graceMs?: number): Promise<void> {
+    await this.process?.stop(graceMs);
   }
 }

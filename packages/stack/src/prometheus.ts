@@ -174,7 +174,7 @@ export async function startPrometheus(
     dir.remove,
   );
   try {
-    await prometheus.waitReady();
+    await prometheus.start();
   } catch (error) {
     await dir.remove();
     throw error;

@@ -5,7 +5,7 @@ import { repoPath } from '@fos/repo/paths';
 import type { Summary } from '@fos/request-generator/report';
 import { type RunningAlertmanager, startAlertmanager } from './alertmanager.ts';
 import { Maildev } from './maildev.ts';
-import { freePort, ManagedProcess } from './process.ts';
+import { freePort, ManagedProcess, RestartableProcess } from './process.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
 import { pinnedTool } from './tools.ts';
 import { workDir } from './workdir.ts';
@@ -40,20 +40,24 @@ export interface StackOptions {
   keepData?: boolean;
 }
 
-export class Webapp {
-  readonly name: string;
+/** A webapp server: restartable on its checkpoint file, as the fault and end-to-end tests need. */
+export class Webapp extends RestartableProcess {
   readonly port: number;
-  readonly #env: Record<string, string>;
-  /** A command the server runs under, e.g. ['taskset', '-c', '1'] to pin it to a core. */
-  readonly #launcher: string[];
-  process: ManagedProcess | undefined;
-  #logs = '';
+  readonly host: string;
+  #removeFiles: () => Promise<void> = async () => {};
 
+  /** `launcher`: a command the server runs under, e.g. ['taskset', '-c', '1'] to pin it to a core. */
   constructor(name: string, port: number, env: Record<string, string>, launcher: string[] = []) {
-    this.name = name;
+    const host = env.HOST ?? '127.0.0.1';
+    const [command, ...args] = [...launcher, process.execPath, WEBAPP_SERVER];
+    super(name, command as string, args, `http://${host}:${port}/ready`, {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    });
     this.port = port;
-    this.#env = env;
-    this.#launcher = launcher;
+    this.host = host;
   }
 
   /**
@@ -69,20 +73,14 @@ export class Webapp {
       launcher,
     );
     webapp.#removeFiles = dir.remove;
-    await webapp.start();
+    await webapp.start(20_000);
     return webapp;
   }
 
-  #removeFiles: () => Promise<void> = async () => {};
-
   /** Stops the process (SIGTERM, then SIGKILL after `graceMs`) and removes the files it launched with. */
-  async stop(graceMs?: number): Promise<void> {
-    await this.process?.stop(graceMs);
+  override async stop(graceMs?: number): Promise<void> {
+    await super.stop(graceMs);
     await this.#removeFiles();
-  }
-
-  get host(): string {
-    return this.#env.HOST ?? '127.0.0.1';
   }
 
   get url(): string {
@@ -91,23 +89,6 @@ export class Webapp {
 
   get target(): string {
     return `${this.host}:${this.port}`;
-  }
-
-  /** Every run's output, including runs that were killed and replaced. */
-  get log(): string {
-    return this.#logs + (this.process?.log ?? '');
-  }
-
-  async start(): Promise<void> {
-    if (this.process) this.#logs += this.process.log;
-    const [command, ...args] = [...this.#launcher, process.execPath, WEBAPP_SERVER];
-    this.process = new ManagedProcess(this.name, command as string, args, {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(this.port),
-      ...this.#env,
-    });
-    await this.process.waitReady(`${this.url}/ready`, 20_000);
   }
 }
 
@@ -199,7 +180,7 @@ export class Stack {
             COUNTER_CHECKPOINT_PATH: join(dataDir, `counter-${i + 1}.json`),
             ...options.webappEnv,
           });
-          await webapp.start();
+          await webapp.start(20_000);
           started.push(webapp);
           return webapp;
         }),
