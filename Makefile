@@ -3,10 +3,17 @@
 SHELL := /bin/bash
 WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
 BIN := node_modules/.bin
-COMPOSE := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+# Compose v2 or later: the `docker compose` plugin, else a v2 binary on PATH as docker-compose; empty
+# when neither is there (v1, the Python docker-compose, cannot read this compose file). The Compose
+# targets then stop with what to install (require_compose, target compose-cli).
+COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; \
+  elif docker-compose version 2>/dev/null | grep -Eq 'version v?[2-9]'; then echo docker-compose; fi)
+require_compose = if [ -z "$(COMPOSE)" ]; then \
+  echo "make: the Compose targets need Docker Compose v2 or later, and neither 'docker compose' nor a v2 'docker-compose' answers: install the Compose plugin (Debian and Ubuntu: apt-get install docker-compose-plugin; Docker Desktop has it), or run the stack without Docker: make up-local" >&2; \
+  exit 2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
+.PHONY: compose-cli help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -58,6 +65,7 @@ compose-test: install tools ## docker compose up on a real Docker engine (root s
 SCENARIO ?= load
 load: .env ## Run a k6 script against the compose stack from the official k6 image: make load SCENARIO=smoke|load|spike|soak
 	@case "$(SCENARIO)" in smoke|load|spike|soak) ;; *) echo "SCENARIO must be smoke, load, spike or soak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
+	@$(require_compose)
 	$(COMPOSE) --profile load run --rm k6 run -o experimental-prometheus-rw /scripts/$(SCENARIO).ts
 
 build: install ## Compile the services and their kit to dist/
@@ -103,13 +111,16 @@ bench: install ## Benchmarks (~9 min): metrics overhead and CPU profile, /metric
 bench-quick: install ## The CPU profile and a short overhead comparison (~1 min); ends with "ratio instrumented/bare: X.XX"
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts --quick --out bench/results/quick.json
 
+compose-cli:
+	@$(require_compose)
+
 # First run: .env from .env.example with a random Grafana admin password (there is no default one).
 .env:
 	@password=$$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n'); \
 	awk -v p="$$password" '/^GRAFANA_ADMIN_PASSWORD=$$/ { print "GRAFANA_ADMIN_PASSWORD=" p; next } { print }' .env.example > .env; \
 	chmod 600 .env; echo "created .env with a random GRAFANA_ADMIN_PASSWORD"
 
-up: .env ## Build and start the stack in the background, then print the URLs
+up: compose-cli .env ## Build and start the stack in the background, then print the URLs
 	$(COMPOSE) up -d --build
 	@set -a; source .env; set +a; \
 	echo; \
@@ -121,11 +132,11 @@ up: .env ## Build and start the stack in the background, then print the URLs
 	echo "  Telex         http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/integration.json  (the integration spec)"; \
 	echo; echo "  '$(COMPOSE) ps' shows health; services take ~30 s to become healthy."
 
-down: ## Stop the stack (data volumes are kept; add -v by hand to drop them)
+down: compose-cli ## Stop the stack (data volumes are kept; add -v by hand to drop them)
 	$(COMPOSE) down
 
-logs: ## Follow the logs of every service
+logs: compose-cli ## Follow the logs of every service
 	$(COMPOSE) logs -f --tail=100
 
-ps: ## Show the services and their health
+ps: compose-cli ## Show the services and their health
 	$(COMPOSE) ps

@@ -28,6 +28,42 @@ describe('Makefile', () => {
     expect((await stat(join(dir, '.env'))).mode & 0o777).toBe(0o600);
   });
 
+  /** A PATH whose `docker` and `docker-compose` are stubs answering `version` as given (exit 1 when null). */
+  async function stubbedPath(docker: string | null, dockerCompose: string | null): Promise<string> {
+    const bin = await mkdtemp(join(tmpdir(), 'makefile-bin-'));
+    const stub = async (name: string, answer: string | null) => {
+      const body = answer === null ? 'exit 1' : `echo "${answer}"`;
+      await writeFile(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    };
+    await stub('docker', docker);
+    await stub('docker-compose', dockerCompose);
+    return `${bin}:${process.env.PATH}`;
+  }
+
+  it('make up names what to install when Compose v2 is missing, before it creates anything', async () => {
+    for (const [docker, dockerCompose] of [
+      [null, null],
+      [null, 'docker-compose version 1.29.2, build 5becea4c'],
+    ] as const) {
+      const result = await run('make', ['--no-print-directory', '-C', dir, 'up'], {
+        env: { PATH: await stubbedPath(docker, dockerCompose) },
+      });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('the Compose targets need Docker Compose v2 or later');
+      expect(result.stderr).toContain('apt-get install docker-compose-plugin');
+      expect(result.stderr).not.toContain('command not found');
+      await expect(stat(join(dir, '.env')), '.env created before the check').rejects.toThrow();
+    }
+    const plugin = await run('make', ['--no-print-directory', '-C', dir, '-n', 'up'], {
+      env: { PATH: await stubbedPath('Docker Compose version v5.6.0', null) },
+    });
+    expect(plugin.stdout).toContain('docker compose up -d --build');
+    const standalone = await run('make', ['--no-print-directory', '-C', dir, '-n', 'up'], {
+      env: { PATH: await stubbedPath(null, 'Docker Compose version v2.40.3') },
+    });
+    expect(standalone.stdout).toContain('docker-compose up -d --build');
+  });
+
   it('make load refuses an unknown scenario, naming it', async () => {
     await make('.env');
     const result = await make('load', 'SCENARIO=nope');
