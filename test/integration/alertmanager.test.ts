@@ -138,6 +138,24 @@ function highRequestVolume(began: Date) {
   };
 }
 
+/** HighLatencyP95 at one severity, on `job` (a job of its own, so that no other test shares its groups). */
+function highLatency(severity: 'warning' | 'critical', job: string, began: Date, endsAt?: Date) {
+  const limit = severity === 'critical' ? '500ms' : '250ms';
+  return {
+    labels: { alertname: 'HighLatencyP95', severity, job },
+    annotations: {
+      summary: `p95 latency of ${job} is 612.0ms (over ${limit})`,
+      resolved_summary: `p95 latency of ${job} is back under ${limit}`,
+      description: `The 95th percentile of ${job} over 5 minutes is 612.0ms.`,
+      since: began.toISOString().replace(/\.\d+Z$/, 'Z'),
+      runbook_url: runbookUrl('HighLatencyP95'),
+    },
+    startsAt: new Date(began.getTime() + 60_000).toISOString(),
+    ...(endsAt ? { endsAt: endsAt.toISOString() } : {}),
+    generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=job%3Ahttp_request_duration_seconds%3Ap95_rate5m',
+  };
+}
+
 /** A whole second, `secondsAgo` before now. */
 const secondsAgo = (seconds: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - seconds * 1000);
 
@@ -243,6 +261,50 @@ describe.skipIf(!alertmanagerBinary)(
       );
       expect(firing.text).not.toMatch(/scrape error:/);
     });
+
+    it('mails each severity on its own: a critical resolving under a firing warning is two emails that agree', async () => {
+      const job = 'latency-story';
+      const began = secondsAgo(120);
+      const ofJob = (m: { subject: string }) =>
+        m.subject.includes(`HighLatencyP95`) && m.subject.includes(job);
+      await postAlerts(alertmanager.url, [
+        highLatency('warning', job, began),
+        highLatency('critical', job, began),
+      ]);
+      await mail.waitForEmail(
+        'the critical firing email',
+        (m) => ofJob(m) && m.subject.startsWith('[FIRING:1] HighLatencyP95 (critical)'),
+        30_000,
+      );
+      // The critical ends; the warning fires on, no longer inhibited.
+      await postAlerts(alertmanager.url, [
+        highLatency('warning', job, began),
+        highLatency('critical', job, began, new Date()),
+      ]);
+      await mail.waitForEmail(
+        'the critical resolved email',
+        (m) =>
+          ofJob(m) &&
+          m.subject ===
+            `[RESOLVED] HighLatencyP95 (critical) on ${job}: p95 latency of ${job} is back under 500ms`,
+        60_000,
+      );
+      await mail.waitForEmail(
+        'the warning firing email',
+        (m) =>
+          ofJob(m) &&
+          m.subject ===
+            `[FIRING:1] HighLatencyP95 (warning) on ${job}: p95 latency of ${job} is 612.0ms (over 250ms)`,
+        60_000,
+      );
+      for (const email of (await mail.emails()).filter(ofJob)) {
+        const severity = /\((warning|critical)\)/.exec(email.subject)?.[1];
+        expect(severity, `a severity in "${email.subject}"`).toBeDefined();
+        const severities = [...email.text.matchAll(/^ {2}severity: +(\S+)$/gm)].map((m) => m[1]);
+        expect(severities.length, email.subject).toBeGreaterThan(0);
+        expect(new Set(severities), email.subject).toEqual(new Set([severity]));
+      }
+    }, 120_000);
 
     it('inhibits an instance’s other alerts while it is down, and a warning under its critical', async () => {
       await postAlerts(alertmanager.url, [

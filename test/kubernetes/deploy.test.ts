@@ -390,7 +390,11 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
     const ours = alertmanagerConfig.route.routes.find((r) => r.receiver === team?.name);
     // No namespace matcher (alertmanagerConfigMatcherStrategy None): the rules aggregate by job, so
     // their alerts carry no namespace label.
-    expect(ours).toMatchObject({ group_by: ['alertname', 'job'], group_wait: '5s', group_interval: '30s' });
+    expect(ours).toMatchObject({
+      group_by: ['alertname', 'job', 'severity'],
+      group_wait: '5s',
+      group_interval: '30s',
+    });
     expect(ours?.matchers ?? []).toEqual([]);
     expect(JSON.stringify(ours?.routes)).toContain('Watchdog');
     expect(alertmanagerConfig.inhibit_rules).toHaveLength(2);
