@@ -75,22 +75,35 @@ function plainText(paragraph: string): string {
     .trim();
 }
 
+/** A step as HTML: text escaped, `code` spans as <code> (the HTML email showed the backticks raw). */
+function stepHtml(step: string): string {
+  const escaped = step
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+  return escaped.replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
 /**
- * The Alertmanager template `fos.runbook.steps`: given an alert name, its first steps, one a line,
- * each indented by four spaces (the text email's layout; the HTML email keeps the line breaks).
+ * The Alertmanager templates `fos.runbook.steps` and `fos.runbook.steps.html`: given an alert name,
+ * its first steps, one a line, each indented by four spaces (the text email's layout), or as HTML,
+ * a line each (the HTML email).
  */
 export function runbooksTemplate(runbooks: Runbook[]): string {
   // No trimming after `}}`: the first step keeps its indentation; `{{-` drops each branch's last newline.
-  const branches = runbooks
-    .map((runbook, i) => {
-      const open = i === 0 ? '{{ if' : '{{- else if';
-      return `${open} eq . "${runbook.alert}" }}${runbook.firstSteps.map((step) => `    ${step}`).join('\n')}\n`;
-    })
-    .join('');
-  return `{{/* Generated from docs/runbooks.md by grafana/src/generate.ts (make dashboards): edit the runbooks there. */}}
-
-{{ define "fos.runbook.steps" -}}
-${branches}{{- end }}
+  const define = (name: string, render: (steps: readonly string[]) => string) =>
+    `{{ define "${name}" -}}
+${runbooks
+  .map(
+    (runbook, i) =>
+      `${i === 0 ? '{{ if' : '{{- else if'} eq . "${runbook.alert}" }}${render(runbook.firstSteps)}\n`,
+  )
+  .join('')}{{- end }}
 {{- end }}
 `;
+  return `{{/* Generated from docs/runbooks.md by grafana/src/generate.ts (make dashboards): edit the runbooks there. */}}
+
+${define('fos.runbook.steps', (steps) => steps.map((step) => `    ${step}`).join('\n'))}
+${define('fos.runbook.steps.html', (steps) => steps.map(stepHtml).join('<br>'))}`;
 }

@@ -214,8 +214,15 @@ describe.skipIf(!alertmanagerBinary)(
 
       expect(firing.html).toContain('Webapp instance a:3000 is down');
       expect(firing.html).toContain(printed(began));
-      expect(firing.html).toContain('connection refused');
-      expect(firing.html).toMatch(/white-space:pre-line">\s*Confirm: Prometheus → Status → Targets/);
+      // The scrape error's targets URL is a link, and the runbook's code spans are <code>, not backticks.
+      expect(firing.html).toContain(
+        'connection refused; <a href="http://127.0.0.1:9090/api/v1/targets?scrapePool=webapp&amp;state=active">every target\'s last error</a>',
+      );
+      expect(firing.html).toMatch(
+        />\s*Confirm: Prometheus → Status → Targets \(<code>http:\/\/127\.0\.0\.1:9090\/targets<\/code>\)/,
+      );
+      expect(firing.html).toMatch(/<br>Act: /);
+      expect(firing.html).not.toContain('`');
       expect(firing.html).toContain(
         `href="${(GRAFANA + runbookUrl('InstanceDown')).replaceAll('&', '&amp;')}"`,
       );
