@@ -69,14 +69,17 @@ describe.skipIf(!binaries)('chat on the real stack', () => {
         { timeoutMs: 60_000, intervalMs: 1000 },
       );
 
-      const healthy = await tick(stack, channel);
+      // Over the few requests after a start, the slow routes of the steady mix (ep_three and ep_four,
+      // 4% of it, many over 500 ms) can lift p95 over the default 500 ms by chance (a CI run saw it):
+      // the healthy report asks for a threshold well above, and its p95 is checked against Prometheus.
+      const healthy = await tick(stack, channel, [{ label: 'p95 latency threshold (ms)', default: 5000 }]);
       const at = reportTime(healthy.message);
       /** The first sample of `expr`, now or at `time`. */
       const value = async (expr: string, time?: Date) =>
         Number((await prometheus.query(expr, time))[0]?.value[1]);
       const lines = healthy.message.split('\n');
       expect(lines).toContain(
-        `p95 latency (5m): ${format.latency(await value(queries.p95Seconds, at))}, threshold 500 ms`,
+        `p95 latency (5m): ${format.latency(await value(queries.p95Seconds, at))}, threshold 5000 ms`,
       );
       expect(lines).toContain(`request rate (1m): ${format.rate(await value(queries.requestRate, at))}`);
       expect(lines).toContain(
@@ -89,7 +92,7 @@ describe.skipIf(!binaries)('chat on the real stack', () => {
       expect(cpu).toHaveLength(2);
       expect(lines).toContain(`CPU (1m, % of a core): ${cpu.join(', ')}, threshold 80%`);
       expect(lines).toContain('instances up: 2 of 2');
-      expect(healthy.status).toBe('success');
+      expect(healthy.status, healthy.message).toBe('success');
       reportFigure(`telex: health report as received:\n${JSON.stringify(healthy, null, 2)}`);
 
       // Some requests fail on purpose, so that an error-ratio threshold of 0 is crossed too.
