@@ -114,14 +114,21 @@ bench-quick: install ## The CPU profile and a short overhead comparison (~1 min)
 compose-cli:
 	@$(require_compose)
 
-# First run: .env from .env.example with a random Grafana admin password (there is no default one).
+# First run: .env from .env.example with a random Grafana admin password (there is no default one);
+# make up also fills an empty one in an .env that exists.
+random_password = head -c 18 /dev/urandom | base64 | tr -d '/+=\n'
 .env:
-	@password=$$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n'); \
+	@password=$$($(random_password)); \
 	awk -v p="$$password" '/^GRAFANA_ADMIN_PASSWORD=$$/ { print "GRAFANA_ADMIN_PASSWORD=" p; next } { print }' .env.example > .env; \
 	chmod 600 .env; echo "created .env with a random GRAFANA_ADMIN_PASSWORD"
 
-up: compose-cli .env ## Build and start the stack in the background, then print the URLs
-	$(COMPOSE) up -d --build
+up: compose-cli .env ## Build, check .env (scripts/check-env.sh), start the stack in the background, print the URLs
+	@if grep -q '^GRAFANA_ADMIN_PASSWORD=$$' .env; then \
+	  password=$$($(random_password)); sed -i "s/^GRAFANA_ADMIN_PASSWORD=$$/GRAFANA_ADMIN_PASSWORD=$$password/" .env; \
+	  echo "set a random GRAFANA_ADMIN_PASSWORD in .env (it was empty)"; fi
+	$(COMPOSE) build
+	@scripts/check-env.sh .env $(COMPOSE)
+	$(COMPOSE) up -d
 	@set -a; source .env; set +a; \
 	echo; \
 	echo "  Grafana       http://127.0.0.1:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)"; \

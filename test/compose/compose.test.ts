@@ -34,9 +34,11 @@ let envFile = '';
 let dockerConfig = '';
 let standIns: StandIn[] = [];
 const ports = { prometheus: 0, alertmanager: 0, alertmanager2: 0, maildev: 0, telexIntegration: 0 };
+/** Free ports in a row: the first is WEBAPP_PORTS, as .env.example gives one; all of them for --scale. */
+let webappRange = '';
 
 /** `docker compose` on the real file plus only the test override (Grafana left out). */
-async function compose(args: string[], timeoutMs = 900_000) {
+async function compose(args: string[], timeoutMs = 900_000, env: Record<string, string> = {}) {
   const result = await run(
     'docker',
     [
@@ -51,7 +53,7 @@ async function compose(args: string[], timeoutMs = 900_000) {
       'test/compose/docker-compose.test.yml',
       ...args,
     ],
-    { cwd: REPO, timeoutMs, env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
+    { cwd: REPO, timeoutMs, env: { ...process.env, ...env, DOCKER_CONFIG: dockerConfig } },
   );
   if (result.code !== 0)
     throw new Error(`docker compose ${args.join(' ')} failed:\n${result.stderr.slice(-6000)}`);
@@ -69,7 +71,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
- * Ten free ports in a row for WEBAPP_PORTS, so --scale webapp=3 can publish every replica: below
+ * Ten free ports in a row, so --scale webapp=3 can publish every replica: below
  * Linux's ephemeral range (32768-60999), where the outgoing connections of the suites running
  * alongside could take one between this check and Docker's bind.
  */
@@ -177,6 +179,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     ports.alertmanager2 = await freePort();
     ports.maildev = await freePort();
     ports.telexIntegration = await freePort();
+    webappRange = await freePortRange(10);
     const example = await readFile(repoPath('.env.example'), 'utf8');
     const settings: Record<string, string> = {
       GRAFANA_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
@@ -186,7 +189,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       ALERTMANAGER_2_PORT: String(ports.alertmanager2),
       MAILDEV_PORT: String(ports.maildev),
       TELEX_INTEGRATION_PORT: String(ports.telexIntegration),
-      WEBAPP_PORTS: await freePortRange(10),
+      WEBAPP_PORTS: webappRange.split('-')[0] as string,
     };
     envFile = join(await mkdtemp(join(tmpdir(), 'compose-test-')), '.env');
     // The user's .env.example with only ports and the password set: the defaults under test.
@@ -314,6 +317,66 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure('compose: telex-integration serves integration.json on 127.0.0.1 and its target is up');
   }, 120_000);
 
+  it('stops make up at a bad .env value with one line naming it, before anything starts (scripts/check-env.sh)', async () => {
+    const example = await readFile(envFile, 'utf8');
+    let n = 0;
+    const checkEnv = async (settings: Record<string, string>, project = PROJECT) => {
+      const file = join(tmpdir(), `check-env-${process.pid}-${n++}.env`);
+      await writeFile(
+        file,
+        Object.entries(settings).reduce(
+          (text, [name, value]) => text.replace(new RegExp(`^${name}=.*$`, 'm'), `${name}=${value}`),
+          example,
+        ),
+      );
+      const composeArgs = ['compose', '-p', project, '--env-file', file, '-f', 'docker-compose.yml'];
+      return run(
+        repoPath('scripts/check-env.sh'),
+        [file, 'docker', ...composeArgs, '-f', 'test/compose/docker-compose.test.yml'],
+        { cwd: REPO, timeoutMs: 180_000, env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
+      );
+    };
+    const said: string[] = [];
+    const good = await checkEnv({});
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toContain('is good');
+    for (const [settings, message] of [
+      [{ RATE: 'lots' }, /^make up: \S+, request-generator: .*RATE \(environment\).*"lots"$/],
+      [
+        { SMTP_SMARTHOST: 'maildev' },
+        /^make up: \S+, alertmanager: render-config: SMTP_SMARTHOST must be host:port, got 'maildev'$/,
+      ],
+      [{ EP_TWO_LATENCY: 'slow' }, /^make up: \S+, webapp: .*EP_TWO_LATENCY must be .*"slow"$/],
+      [
+        { TELEX_RETURN_URL_HOSTS: 'https://x' },
+        /^make up: \S+, telex-integration: .*TELEX_RETURN_URL_HOSTS must be/,
+      ],
+      [{ WEBAPP_PORTS: 'abc' }, /^make up: WEBAPP_PORTS=abc in \S+: expected a port number/],
+    ] as const) {
+      const bad = await checkEnv(settings);
+      said.push(bad.stderr.trim());
+      expect(bad.code, JSON.stringify(settings)).toBe(2);
+      expect(bad.stderr.trim().split('\n'), JSON.stringify(settings)).toHaveLength(1);
+      expect(bad.stderr.trim()).toMatch(message);
+    }
+    // Another project on the same ports: this stack holds them.
+    const other = 'fos-compose-test-other';
+    try {
+      const taken = await checkEnv({}, other);
+      expect(taken.code).toBe(2);
+      said.push(taken.stderr.trim());
+      expect(taken.stderr.trim()).toMatch(
+        /^make up: 127\.0\.0\.1:\d+ is in use \([A-Z0-9_]+(?: and [A-Z0-9_]+)*, set in \S+\): stop what listens there/,
+      );
+    } finally {
+      await run('docker', ['compose', '-p', other, '-f', 'docker-compose.yml', 'down', '-v'], {
+        cwd: REPO,
+        env: { ...process.env, DOCKER_CONFIG: dockerConfig, GRAFANA_ADMIN_PASSWORD: 'unused' },
+      });
+    }
+    reportFigure(`compose: scripts/check-env.sh stops make up, one line each:\n${said.join('\n')}`);
+  }, 300_000);
+
   it('mails InstanceDown when the webapp container stops, and the resolution when it starts', async () => {
     const [id] = (await compose(['ps', '-q', 'webapp'])).split('\n');
     const address = (
@@ -324,6 +387,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
         id ?? '',
       ])
     ).stdout.trim();
+    const publishedBefore = await webappUrl();
     const stoppedAt = Date.now();
     await compose(['stop', 'webapp']);
     // Either its failed scrapes fire the alert (naming it) or its target leaves DNS first (naming none).
@@ -332,6 +396,9 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker compose stop`,
     );
     await compose(['start', 'webapp']);
+    // The one port of WEBAPP_PORTS again: with a range Docker handed out the next port at each start.
+    expect(await readyWebappUrl()).toBe(publishedBefore);
+    expect(publishedBefore).toBe(`http://127.0.0.1:${webappRange.split('-')[0]}`);
     await expectResolvedEmail(mail(), 120_000);
   }, 300_000);
 
@@ -377,7 +444,8 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
   }, 120_000);
 
   it('discovers three webapp targets after --scale webapp=3', async () => {
-    await compose(['up', '-d', '--no-recreate', '--scale', 'webapp=3', 'webapp']);
+    // A range for the run, as docs/configuration.md says: one port cannot publish three replicas.
+    await compose(['up', '-d', '--scale', 'webapp=3', 'webapp'], 300_000, { WEBAPP_PORTS: webappRange });
     const targets = await expectWebappTargetsUp(prometheus(), 3, 90_000);
     expect(new Set(targets.map((t) => t.labels.instance)).size).toBe(3);
     reportFigure('compose: --scale webapp=3 gives 3 Prometheus targets, all up');
@@ -397,7 +465,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     expect(saved.body).toMatchObject({ value, path: '/data/counter-checkpoint.json' });
 
     await compose(['restart', 'webapp']);
-    base = await readyWebappUrl();
+    expect(await readyWebappUrl(), 'the port after docker compose restart').toBe(base);
     expect(((await (await fetch(`${base}/counter`)).json()) as { value: number }).value).toBe(0);
     const restored = await post(`${base}/counter/restore`);
     expect(restored).toMatchObject({ status: 200, body: { value, at: saved.body.at } });

@@ -57,11 +57,26 @@ describe('Makefile', () => {
     const plugin = await run('make', ['--no-print-directory', '-C', dir, '-n', 'up'], {
       env: { PATH: await stubbedPath('Docker Compose version v5.6.0', null) },
     });
-    expect(plugin.stdout).toContain('docker compose up -d --build');
+    // Build, then check .env, then start: nothing starts before the check.
+    expect(plugin.stdout).toMatch(
+      /docker compose build\n[\s\S]*scripts\/check-env\.sh \.env docker compose\n[\s\S]*docker compose up -d\n/,
+    );
     const standalone = await run('make', ['--no-print-directory', '-C', dir, '-n', 'up'], {
       env: { PATH: await stubbedPath(null, 'Docker Compose version v2.40.3') },
     });
-    expect(standalone.stdout).toContain('docker-compose up -d --build');
+    expect(standalone.stdout).toContain('scripts/check-env.sh .env docker-compose\n');
+    expect(standalone.stdout).toContain('docker-compose up -d\n');
+  });
+
+  it('make up fills an empty GRAFANA_ADMIN_PASSWORD of an .env that exists', async () => {
+    await writeFile(join(dir, '.env'), 'PROMETHEUS_PORT=9090\nGRAFANA_ADMIN_PASSWORD=\n');
+    // The stub docker answers every command, so make up runs through; the password step comes first.
+    await run('make', ['--no-print-directory', '-C', dir, 'up'], {
+      env: { PATH: await stubbedPath('Docker Compose version v5.6.0', null) },
+    });
+    const env = await readFile(join(dir, '.env'), 'utf8');
+    expect(env).toMatch(/^GRAFANA_ADMIN_PASSWORD=[A-Za-z0-9]{16,}$/m);
+    expect(env).toMatch(/^PROMETHEUS_PORT=9090$/m);
   });
 
   it('make load refuses an unknown scenario, naming it', async () => {

@@ -18,12 +18,14 @@ const LISTEN_FAILURES: Record<string, string> = {
  * What every service's server.ts does: read the configuration (a bad value: one line naming it,
  * exit 2), build the app, listen (a port in use or an address that is not ours: one line, exit 3),
  * and on SIGTERM/SIGINT stop accepting, let in-flight work finish and exit 0, forcing the exit
- * after the grace period.
+ * after the grace period. With `--check-config` it only reads the configuration and exits (0 or
+ * 2): `make up` runs that in each service's container before it starts anything.
  */
 export async function serve<C extends ServedConfig>(
   name: string,
   loadConfig: () => C,
   buildApp: (config: C) => Promise<FastifyInstance>,
+  argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
   let config: C;
   try {
@@ -34,6 +36,10 @@ export async function serve<C extends ServedConfig>(
       process.exit(2);
     }
     throw error;
+  }
+  if (argv.includes('--check-config')) {
+    process.stdout.write(`${name}: configuration ok\n`);
+    process.exit(0);
   }
   const app = await buildApp(config);
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {

@@ -61,7 +61,7 @@ export function upLocalSettings(
 ): UpLocalSettings {
   const port = (name: string): number => {
     const value = env[name] ?? defaults[name];
-    // WEBAPP_PORTS is a range for `--scale webapp=N` in Compose; up-local runs one webapp, on its first port.
+    // WEBAPP_PORTS may be a range (for `--scale webapp=N` in Compose); up-local runs one webapp, on its first port.
     const first = name === 'WEBAPP_PORTS' ? value?.split('-')[0] : value;
     const number = Number(first);
     if (!first || !Number.isInteger(number) || number < 1 || number > 65535) {

@@ -20,6 +20,10 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const { options } = parsed;
+  if (parsed.checkOnly) {
+    process.stdout.write('request-generator: configuration ok\n');
+    return EXIT.ok;
+  }
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

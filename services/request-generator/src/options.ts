@@ -23,7 +23,8 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export type ParseResult = { help: true } | { help: false; options: GeneratorOptions };
+/** `checkOnly`: --check-config, the settings are valid and nothing is sent (make up's check). */
+export type ParseResult = { help: true } | { help: false; checkOnly: boolean; options: GeneratorOptions };
 
 interface Setting {
   flag: string;
@@ -90,6 +91,10 @@ const SETTINGS = {
     help: 'file to write the time to every 5 s while running (for container healthchecks)',
   },
   json: { flag: 'json', help: 'print the final summary as one JSON line' },
+  checkConfig: {
+    flag: 'check-config',
+    help: 'check the flags and environment, then exit (0, or 2 naming the bad one)',
+  },
   help: { flag: 'help', help: 'show this help' },
 } as const satisfies Record<string, Setting>;
 
@@ -111,6 +116,7 @@ or an unexpected 5xx); 4 the target never answered; 1 internal error.
 `;
 
 type Raw = Record<string, string | boolean | undefined>;
+const BOOLEAN_FLAGS: readonly string[] = ['json', 'check-config', 'help'];
 
 function source(setting: Setting, raw: Raw, env: Record<string, string | undefined>) {
   const fromFlag = raw[setting.flag];
@@ -180,7 +186,7 @@ export function parseArguments(
       options: Object.fromEntries(
         Object.values(SETTINGS as Record<string, Setting>).map((s) => [
           s.flag,
-          { type: s.flag === 'json' || s.flag === 'help' ? 'boolean' : 'string' },
+          { type: BOOLEAN_FLAGS.includes(s.flag) ? 'boolean' : 'string' },
         ]),
       ) as Record<string, { type: 'string' | 'boolean' }>,
     }).values;
@@ -212,6 +218,7 @@ export function parseArguments(
   const heartbeatSource = source(SETTINGS.heartbeatFile, raw, env);
   return {
     help: false,
+    checkOnly: raw['check-config'] === true,
     options: {
       target,
       scenario: scenarioSource.text as ScenarioName,

@@ -23,6 +23,15 @@ describe('parseArguments', () => {
     expect(options([]).target.href).toBe('http://127.0.0.1:3000/');
   });
 
+  it('takes --check-config: the settings are checked and nothing is to be sent', () => {
+    const parsed = parseArguments(['--check-config'], { RATE: '12' });
+    expect(parsed).toMatchObject({ help: false, checkOnly: true, options: { rate: 12 } });
+    expect(parseArguments([], {})).toMatchObject({ checkOnly: false });
+    expect(() => parseArguments(['--check-config'], { RATE: 'lots' })).toThrow(
+      /RATE \(environment\).*"lots"/,
+    );
+  });
+
   it('reads the environment, and a flag wins over it', () => {
     const env = { RATE: '12', SCENARIO: 'latency', TARGET_URL: 'http://webapp:3000' };
     expect(options([], env)).toMatchObject({ rate: 12, scenario: 'latency' });

@@ -84,6 +84,25 @@ describe('webapp process', () => {
     expect(started.output()).not.toMatch(/\n\s+at /);
   });
 
+  it('with --check-config reads the configuration and exits: 0 when good, 2 naming a bad value', async () => {
+    const check = (env: Record<string, string>) => {
+      const child = spawn(process.execPath, [SERVER, '--check-config'], {
+        env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let output = '';
+      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => (output += chunk));
+      return once(child, 'exit').then(([code]) => ({ code, output }));
+    };
+    const good = await check({ COUNTER_CHECKPOINT_PATH: join(tmpdir(), 'unused.json') });
+    expect(good).toEqual({ code: 0, output: 'webapp: configuration ok\n' });
+    const bad = await check({ EP_TWO_LATENCY: 'slow' });
+    expect(bad.code).toBe(2);
+    expect(bad.output.trim().split('\n')).toHaveLength(1);
+    expect(bad.output).toMatch(/EP_TWO_LATENCY.*"slow"/);
+  });
+
   it('exits 3 with one line naming the address when the port is in use', async () => {
     const taken = createServer();
     taken.listen(0, '127.0.0.1');

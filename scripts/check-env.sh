@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make up` runs this after building the images and before starting anything: every value of the
+# env file is checked by what reads it, and the first bad one stops make up with one line naming
+# the variable, the value and what was expected (the containers would otherwise restart-loop with
+# the reason only in `docker compose logs`).
+#   scripts/check-env.sh ENV_FILE [COMPOSE COMMAND...]     (default: docker compose --env-file ENV_FILE)
+# 1. Compose reads the file (a port that is no number: Compose's own words, with the variable named).
+# 2. Each service of ours checks its configuration in its own container (`--check-config`: the
+#    same code that checks it at start), and Alertmanager's render-config.sh renders its config.
+# 3. Every port the stack publishes is free, unless this stack is already running.
+set -euo pipefail
+env_file="${1:?usage: scripts/check-env.sh ENV_FILE [COMPOSE COMMAND...]}"
+shift
+compose=("$@")
+[ "${#compose[@]}" -gt 0 ] || compose=(docker compose --env-file "$env_file")
+fail() {
+  echo "make up: $*" >&2
+  exit 2
+}
+# The variables of the env file whose value is $1, as `NAME` or `NAME and OTHER`.
+variables_set_to() {
+  local names
+  names="$(sed -n "s/^\([A-Z0-9_]*\)=$1\$/\1/p" "$env_file" | paste -sd ' ' -)"
+  echo "${names// / and }"
+}
+
+if ! config="$("${compose[@]}" config 2>&1)"; then
+  reason="$(printf '%s\n' "$config" | tail -n 1)"
+  if [[ "$reason" =~ invalid\ (host)?[Pp]ort:?\ ([^ ]+) ]]; then
+    value="${BASH_REMATCH[2]}"
+    fail "$(variables_set_to "$value")=$value in $env_file: expected a port number (1-65535), or for WEBAPP_PORTS a range like 8080-8082 (Compose: $reason)"
+  fi
+  fail "$env_file: $reason"
+fi
+
+check() { # SERVICE COMMAND...: runs COMMAND in a new container of SERVICE, nothing else started
+  local service="$1" output
+  shift
+  if ! output="$("${compose[@]}" run --rm --no-deps -T "$@" 2>&1)"; then
+    # The service's first line says what is wrong (the generator adds a hint on a second line).
+    fail "$env_file, $service: $(printf '%s\n' "$output" | grep -v '^ *\(Container\|Network\|Volume\) ' | sed -n 1p)"
+  fi
+}
+check webapp webapp --check-config
+check request-generator request-generator --check-config
+check telex-integration telex-integration --check-config
+check alertmanager --entrypoint /bin/sh alertmanager /etc/alertmanager/render-config.sh
+
+if [ -z "$("${compose[@]}" ps -q 2>/dev/null)" ]; then
+  for port in $(printf '%s\n' "$config" | sed -n 's/^ *published: "\{0,1\}\([0-9]*\).*$/\1/p' | sort -u); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      names="$(variables_set_to "$port")"
+      fail "127.0.0.1:$port is in use (${names:-a default port of docker-compose.yml}, set in $env_file): stop what listens there, or set another port"
+    fi
+  done
+fi
+echo "check-env: $env_file is good"
