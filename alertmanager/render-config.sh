@@ -22,6 +22,8 @@ OUT_DIR="${OUT_DIR:-/tmp/alertmanager}"
 : "${DISCORD_WEBHOOK_URL_FILE:=}"
 : "${TEAMS_WEBHOOK_URL_FILE:=}"
 : "${TELEX_WEBHOOK_URL:=}"
+# Which stack the emails come from: their first steps are that stack's (docs/runbooks.md).
+: "${STACK:=compose}"
 TEMPLATES_DIR="$OUT_DIR/templates"
 # Alertmanager reads the Telex URL from a file too, so that it never shows in the rendered config.
 TELEX_WEBHOOK_URL_FILE="$OUT_DIR/telex-webhook-url"
@@ -30,6 +32,7 @@ fail() { echo "render-config: $*" >&2; exit 2; }
 NEWLINE='
 '
 case "$SMTP_REQUIRE_TLS" in true | false) ;; *) fail "SMTP_REQUIRE_TLS must be true or false, got '$SMTP_REQUIRE_TLS'" ;; esac
+case "$STACK" in compose | local | kubernetes) ;; *) fail "STACK must be compose, local or kubernetes, got '$STACK'" ;; esac
 case "$SMTP_SMARTHOST" in *:[0-9]*) ;; *) fail "SMTP_SMARTHOST must be host:port, got '$SMTP_SMARTHOST'" ;; esac
 for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL \
   SLACK_WEBHOOK_URL_FILE DISCORD_WEBHOOK_URL_FILE TEAMS_WEBHOOK_URL_FILE OUT_DIR; do
@@ -76,6 +79,7 @@ substitute() {
     -e "s|\${DISCORD_WEBHOOK_URL_FILE}|$DISCORD_WEBHOOK_URL_FILE|g" \
     -e "s|\${TEAMS_WEBHOOK_URL_FILE}|$TEAMS_WEBHOOK_URL_FILE|g" \
     -e "s|\${TELEX_WEBHOOK_URL_FILE}|$TELEX_WEBHOOK_URL_FILE|g" \
+    -e "s|\${STACK}|$STACK|g" \
     -e "s|\${TEMPLATES_DIR}|$TEMPLATES_DIR|g"
 }
 render() { substitute < "$1" > "$2"; }

@@ -147,6 +147,7 @@ function alertTemplates(grafanaUrl: string | undefined): Record<string, string> 
         PATH: process.env.PATH,
         SRC_DIR: join(REPO, 'alertmanager'),
         OUT_DIR: out,
+        STACK: 'kubernetes',
         ...(grafanaUrl !== undefined && { GRAFANA_URL: grafanaUrl }),
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -6,6 +6,14 @@ import { readFileSync } from 'node:fs';
 export const RUNBOOKS_DASHBOARD_UID = 'fos-runbooks';
 const RUNBOOKS_DASHBOARD_PATH = `/d/${RUNBOOKS_DASHBOARD_UID}/alert-runbooks`;
 
+/**
+ * The stacks an email can come from (render-config.sh's STACK): a runbook paragraph tagged
+ * "**Act (make up-local):**" or "**Act (Kubernetes):**" takes the place of the plain "**Act:**"
+ * in the emails of that stack, so that each gets the steps that work there.
+ */
+export const STACKS = { compose: '', local: 'make up-local', kubernetes: 'Kubernetes' } as const;
+export type StackName = keyof typeof STACKS;
+
 export interface Runbook {
   /** The alert name: the section's `## ` heading. */
   alert: string;
@@ -13,8 +21,8 @@ export interface Runbook {
   panelId: number;
   /** The section's Markdown, links to other sections rewritten to their panels. */
   markdown: string;
-  /** Plain-text "Confirm: …" and "Act: …" paragraphs, for the email. */
-  firstSteps: string[];
+  /** Plain-text "Confirm: …" and "Act: …" paragraphs for each stack's emails. */
+  firstSteps: Record<StackName, string[]>;
 }
 
 /** Where an alert's runbook_url points: a path under GRAFANA_URL. */
@@ -43,11 +51,23 @@ export function parseRunbooks(markdown: string): Runbook[] {
       if (!id) throw new Error(`docs/runbooks.md, ${alert}: link to #${target}, which is no section`);
       return `](${runbookPath(id)})`;
     });
-    const firstSteps = body
-      .split(/\n\s*\n/)
-      .filter((paragraph) => /^\*\*(Confirm|Act):\*\*/.test(paragraph))
-      .map(plainText);
-    if (firstSteps.length === 0)
+    const paragraphs = body.split(/\n\s*\n/);
+    const step = (kind: string, stack: StackName) => {
+      const tag = STACKS[stack] ? ` \\(${STACKS[stack]}\\)` : '';
+      const found = paragraphs.find((paragraph) => new RegExp(`^\\*\\*${kind}${tag}:\\*\\*`).test(paragraph));
+      // "**Act (make up-local):** …" reads "Act: …" in the email of that stack.
+      return found === undefined
+        ? undefined
+        : plainText(found.replace(/^\*\*(\w+) \([^)]*\):\*\*/, '**$1:**'));
+    };
+    const stepsFor = (stack: StackName) =>
+      ['Confirm', 'Act'].flatMap((kind) => step(kind, stack) ?? step(kind, 'compose') ?? []);
+    const firstSteps = {
+      compose: stepsFor('compose'),
+      local: stepsFor('local'),
+      kubernetes: stepsFor('kubernetes'),
+    };
+    if (firstSteps.compose.length === 0)
       throw new Error(`docs/runbooks.md, ${alert}: no **Confirm:** or **Act:** paragraph`);
     return { alert, panelId: i + 1, markdown: withPanelLinks, firstSteps };
   });
@@ -87,17 +107,30 @@ function stepHtml(step: string): string {
 
 /**
  * The Alertmanager templates `fos.runbook.steps` and `fos.runbook.steps.html`: given an alert name,
- * its first steps, one a line, each indented by four spaces (the text email's layout), or as HTML,
- * a line each (the HTML email).
+ * its first steps for the stack render-config.sh names in ${STACK}, one a line, each indented by
+ * four spaces (the text email's layout), or as HTML, a line each (the HTML email).
  */
 export function runbooksTemplate(runbooks: Runbook[]): string {
+  // One alert's steps: the Compose ones, and another stack's only where they differ.
+  const forStacks = (runbook: Runbook, render: (steps: readonly string[]) => string) => {
+    const compose = render(runbook.firstSteps.compose);
+    const others = (['local', 'kubernetes'] as const).filter(
+      (stack) => render(runbook.firstSteps[stack]) !== compose,
+    );
+    if (others.length === 0) return compose;
+    const branches = others.map(
+      (stack, i) =>
+        `${i === 0 ? '{{ if' : '{{ else if'} eq "\${STACK}" "${stack}" }}${render(runbook.firstSteps[stack])}`,
+    );
+    return `${branches.join('')}{{ else }}${compose}{{ end }}`;
+  };
   // No trimming after `}}`: the first step keeps its indentation; `{{-` drops each branch's last newline.
   const define = (name: string, render: (steps: readonly string[]) => string) =>
     `{{ define "${name}" -}}
 ${runbooks
   .map(
     (runbook, i) =>
-      `${i === 0 ? '{{ if' : '{{- else if'} eq . "${runbook.alert}" }}${render(runbook.firstSteps)}\n`,
+      `${i === 0 ? '{{ if' : '{{- else if'} eq . "${runbook.alert}" }}${forStacks(runbook, render)}\n`,
   )
   .join('')}{{- end }}
 {{- end }}

@@ -222,6 +222,9 @@ describe.skipIf(!alertmanagerBinary)(
         />\s*Confirm: Prometheus → Status → Targets \(<code>http:\/\/127\.0\.0\.1:9090\/targets<\/code>\)/,
       );
       expect(firing.html).toMatch(/<br>Act: /);
+      // The Compose stack's steps (STACK defaults to compose), not those of make up-local.
+      expect(firing.text).toContain('`docker compose up -d webapp`');
+      expect(firing.text).not.toContain('make up-local');
       expect(firing.html).not.toContain('`');
       expect(firing.html).toContain(
         `href="${(GRAFANA + runbookUrl('InstanceDown')).replaceAll('&', '&amp;')}"`,
@@ -344,13 +347,14 @@ describe.skipIf(!alertmanagerBinary)(
 );
 
 describe.skipIf(!alertmanagerBinary)(
-  'Alertmanager where no Grafana runs (GRAFANA_URL empty, as make up-local)',
+  'Alertmanager where no Grafana runs (GRAFANA_URL empty, STACK=local, as make up-local)',
   () => {
-    it('leaves out the links into Grafana and says where the runbook is', async () => {
+    it('leaves out the links into Grafana, says where the runbook is, and gives the steps of make up-local', async () => {
       const mail = await Maildev.create();
       await mail.start();
       const alertmanager = await startAlertmanager(alertmanagerBinary as string, mail.smtpPort, {
         GRAFANA_URL: '',
+        STACK: 'local',
       });
       try {
         await postAlerts(alertmanager.url, [instanceDown('a:3000', secondsAgo(20))]);
@@ -365,6 +369,9 @@ describe.skipIf(!alertmanagerBinary)(
           expect(body).toContain('docs/runbooks.md, section InstanceDown');
         }
         expect(firing.text).toMatch(/^ {4}Confirm: Prometheus → Status → Targets/m);
+        expect(firing.text).toMatch(/^ {4}Act: type `start` in the `make up-local` terminal/m);
+        expect(firing.text).toContain('Type `status` in the `make up-local` terminal');
+        for (const body of [firing.text, firing.html]) expect(body).not.toContain('docker compose');
         expect(firing.html).not.toMatch(/>Dashboard</);
       } finally {
         await alertmanager.stop();

@@ -192,7 +192,7 @@ export class Stack {
           const alertmanager = await startAlertmanager(
             alertmanagerBinary,
             maildev.smtpPort,
-            { GRAFANA_URL: grafanaUrl, ...options.chatEnv },
+            { GRAFANA_URL: grafanaUrl, STACK: 'local', ...options.chatEnv },
             {
               port,
               dir: dataDir,
