@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseCommand, upLocalSettings } from '@fos/stack/up-local-settings';
+import { parseCommand, startedMessage, statusLines, upLocalSettings } from '@fos/stack/up-local-settings';
 import { describe, expect, it } from 'vitest';
 
 describe('up-local settings', () => {
@@ -73,5 +73,39 @@ describe('up-local settings', () => {
     expect(() => parseCommand('reboot')).toThrow(
       "unknown command 'reboot'; one of kill, stop, start, status, help, quit",
     );
+  });
+
+  it('status names every part, running or stopped, and what fires', () => {
+    const text = statusLines(
+      [
+        { name: 'webapp', running: false, url: 'http://127.0.0.1:8080' },
+        { name: 'generator', running: true },
+        { name: 'alertmanager-2', running: true, url: 'http://127.0.0.1:9095' },
+      ],
+      ['InstanceDown (critical)'],
+      '/tmp/fos-stack-x',
+    );
+    expect(text.split('\n')).toEqual([
+      '  webapp          stopped  http://127.0.0.1:8080',
+      '  generator       running',
+      '  alertmanager-2  running  http://127.0.0.1:9095',
+      '  firing: InstanceDown (critical)',
+      '  data in /tmp/fos-stack-x',
+      '',
+    ]);
+    expect(statusLines([], [], '/d')).toContain('firing: none but the Watchdog');
+    expect(statusLines([], undefined, '/d')).toContain('firing: unknown (Prometheus does not answer)');
+  });
+
+  it('start promises a resolved email only when InstanceDown was firing', () => {
+    const url = 'http://127.0.0.1:8080';
+    expect(startedMessage(url, ['firing'])).toBe(
+      'webapp started again at http://127.0.0.1:8080: the resolved email follows within ~1 min\n',
+    );
+    expect(startedMessage(url, ['pending'])).toContain(
+      'InstanceDown was pending, not firing: it ends without an email',
+    );
+    expect(startedMessage(url, [])).toContain('InstanceDown had not fired, so no email follows');
+    expect(startedMessage(url, undefined)).toContain('Prometheus does not answer');
   });
 });

@@ -109,9 +109,15 @@ describe.skipIf(!binaries)('make up-local', () => {
       await upLocal.waitForOutput(/webapp killed \(SIGKILL\)/);
       expect(await health(webapp)).toBe(false);
       upLocal.send('status');
-      await upLocal.waitForOutput(/webapp stopped, generator running/);
+      await upLocal.waitForOutput(/^ {2}maildev +running/m);
+      for (const part of [/^ {2}webapp +stopped/m, /^ {2}generator +running/m, /^ {2}prometheus +running/m])
+        expect(upLocal.output()).toMatch(part);
+      expect(upLocal.output()).toMatch(/^ {2}alertmanager-2 +running +http:\/\/127\.0\.0\.1:\d+$/m);
+      // Seconds after the kill InstanceDown has not fired: no resolved email is promised.
       upLocal.send('start');
-      await upLocal.waitForOutput(/webapp started again/);
+      await upLocal.waitForOutput(
+        /webapp started again at \S+: InstanceDown (had not fired, so no email follows|was pending, not firing)/,
+      );
       expect(await health(webapp)).toBe(true);
       upLocal.send('restart-everything');
       await upLocal.waitForOutput(

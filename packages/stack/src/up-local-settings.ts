@@ -121,7 +121,7 @@ export const COMMANDS_HELP = `  Commands (type one and press Enter):
     kill     SIGKILL the webapp: InstanceDown fires in ~25 s and is emailed
     stop     stop the webapp gracefully (SIGTERM)
     start    start the webapp again: the resolved email follows
-    status   which parts run, and the data directory
+    status   every part, running or stopped, what fires, and the data directory
     quit     stop everything (as Ctrl-C does)
   Scenarios that fire the other alerts, from another terminal: make scenario SCENARIO=spike
 `;
@@ -134,4 +134,47 @@ export function parseCommand(line: string): Command | undefined {
   if ((commands as string[]).includes(word)) return word as Command;
   if (word === 'exit') return 'quit';
   throw new Error(`unknown command '${line.trim()}'; one of ${commands.join(', ')}`);
+}
+
+/** One part of the local stack, for `status`. */
+export interface PartStatus {
+  name: string;
+  running: boolean;
+  url?: string;
+}
+
+/**
+ * What `status` prints: every part, running or stopped, and the alerts firing now (undefined when
+ * Prometheus could not be asked).
+ */
+export function statusLines(
+  parts: readonly PartStatus[],
+  firing: string[] | undefined,
+  dataDir: string,
+): string {
+  const width = Math.max(...parts.map((part) => part.name.length));
+  const lines = parts.map(
+    (part) =>
+      `  ${part.name.padEnd(width)}  ${part.running ? 'running' : 'stopped'}${part.url ? `  ${part.url}` : ''}`,
+  );
+  const alerts =
+    firing === undefined
+      ? 'unknown (Prometheus does not answer)'
+      : firing.length === 0
+        ? 'none but the Watchdog'
+        : firing.join(', ');
+  return `${lines.join('\n')}\n  firing: ${alerts}\n  data in ${dataDir}\n`;
+}
+
+/**
+ * What `start` says of the email to come, from InstanceDown's state when the webapp came back
+ * (the ALERTS series' alertstate): only a firing alert was emailed, and only it sends a resolution.
+ */
+export function startedMessage(url: string, instanceDownStates: readonly string[] | undefined): string {
+  const started = `webapp started again at ${url}`;
+  if (instanceDownStates === undefined) return `${started} (Prometheus does not answer: no word on emails)\n`;
+  if (instanceDownStates.includes('firing')) return `${started}: the resolved email follows within ~1 min\n`;
+  if (instanceDownStates.includes('pending'))
+    return `${started}: InstanceDown was pending, not firing: it ends without an email\n`;
+  return `${started}: InstanceDown had not fired, so no email follows\n`;
 }

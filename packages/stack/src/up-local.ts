@@ -1,12 +1,16 @@
 // `make up-local`: the stack without Docker, on 127.0.0.1 at the Compose ports, until Ctrl-C or
 // `quit`. Commands on stdin stop and start the webapp; the generator's progress lines show here.
 import { createInterface } from 'node:readline';
+import type { VectorSample } from './prometheus.ts';
 import { Stack, type Webapp } from './stack.ts';
 import {
   COMMANDS_HELP,
   type Command,
+  type PartStatus,
   parseCommand,
   portsInUse,
+  startedMessage,
+  statusLines,
   type UpLocalSettings,
   upLocalSettings,
 } from './up-local-settings.ts';
@@ -83,6 +87,11 @@ say(`  Grafana is not started here (make up runs it). ${
 ${COMMANDS_HELP}
 `);
 
+/** The ALERTS series `expr` selects now; undefined when Prometheus does not answer. */
+async function alertStates(expr: string): Promise<VectorSample[] | undefined> {
+  return stack.prometheus.client.query(expr).catch(() => undefined);
+}
+
 async function run(command: Command, stack: Stack): Promise<void> {
   switch (command) {
     case 'kill':
@@ -93,14 +102,47 @@ async function run(command: Command, stack: Stack): Promise<void> {
       if (!webapp.process?.running) return say('webapp is not running; start starts it\n');
       await webapp.process.stop();
       return say('webapp stopped (SIGTERM)\n');
-    case 'start':
+    case 'start': {
       if (webapp.process?.running) return say(`webapp already runs at ${webapp.url}\n`);
       await webapp.start();
-      return say(`webapp started again at ${webapp.url}: the resolved email follows within ~1 min\n`);
-    case 'status':
+      const states = await alertStates('ALERTS{alertname="InstanceDown"}');
       return say(
-        `  webapp ${webapp.process?.running ? 'running' : 'stopped'}, generator ${generator.process.running ? 'running' : 'stopped'}, data in ${stack.dataDir}\n`,
+        startedMessage(
+          webapp.url,
+          states?.map((sample) => sample.metric.alertstate ?? ''),
+        ),
       );
+    }
+    case 'status': {
+      const firing = await alertStates('ALERTS{alertstate="firing", alertname!="Watchdog"}');
+      const parts: PartStatus[] = [
+        { name: 'webapp', running: webapp.process?.running ?? false, url: webapp.url },
+        { name: 'generator', running: generator.process.running },
+        {
+          name: 'prometheus',
+          running: stack.prometheus.process?.running ?? false,
+          url: stack.prometheus.url,
+        },
+        ...stack.alertmanagers.map((a) => ({
+          name: a.name,
+          running: a.process?.running ?? false,
+          url: a.url,
+        })),
+        {
+          name: 'telex-integration',
+          running: stack.telexIntegration.running,
+          url: stack.telexIntegrationUrl,
+        },
+        { name: 'maildev', running: stack.maildev.process?.running ?? false, url: stack.maildev.url },
+      ];
+      return say(
+        statusLines(
+          parts,
+          firing?.map((sample) => `${sample.metric.alertname} (${sample.metric.severity ?? 'no severity'})`),
+          stack.dataDir,
+        ),
+      );
+    }
     case 'help':
       return say(COMMANDS_HELP);
     case 'quit':
