@@ -131,7 +131,9 @@ up: compose-cli .env ## Build, check .env (scripts/check-env.sh), start the stac
 	$(COMPOSE) up -d
 	@set -a; source .env; set +a; \
 	echo; \
-	echo "  Grafana       http://127.0.0.1:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)"; \
+	case ",$${COMPOSE_PROFILES}," in *,grafana,*) \
+	  echo "  Grafana       http://127.0.0.1:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)" ;; \
+	  *) echo "  Grafana       not started: COMPOSE_PROFILES in .env has no grafana" ;; esac; \
 	echo "  Prometheus    http://127.0.0.1:$${PROMETHEUS_PORT:-9090}"; \
 	echo "  Alertmanager  http://127.0.0.1:$${ALERTMANAGER_PORT:-9093}"; \
 	echo "  Alert emails  http://127.0.0.1:$${MAILDEV_PORT:-1080}  (maildev)"; \

@@ -61,6 +61,22 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
     ]);
   });
 
+  it('starts without Grafana when .env sets COMPOSE_PROFILES empty', async () => {
+    const file = await envFile('test-only');
+    await writeFile(
+      file,
+      readFileSync(file, 'utf8').replace(/^COMPOSE_PROFILES=grafana$/m, 'COMPOSE_PROFILES='),
+    );
+    const result = await run(dockerCompose as string, ['--env-file', file, 'config', '--services'], {
+      cwd: REPO,
+      env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const started = result.stdout.trim().split('\n');
+    expect(started).not.toContain('grafana');
+    expect(started).toEqual(expect.arrayContaining(['webapp', 'prometheus', 'alertmanager', 'maildev']));
+  });
+
   it('turns a chat receiver on from its .env setting alone, mounting its URL file read-only', async () => {
     const resolve = async (extra: Record<string, string>) => {
       const result = await run(
@@ -124,13 +140,12 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
 });
 
 describe('docker-compose.yml conventions', () => {
-  it('runs the eight services of the stack, and k6 only in the load profile', () => {
+  it('runs seven services of the stack always, Grafana in the grafana profile .env.example turns on, k6 on demand', () => {
     const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
     expect(always.sort()).toEqual(
       [
         'alertmanager',
         'alertmanager-2',
-        'grafana',
         'maildev',
         'prometheus',
         'request-generator',
@@ -138,6 +153,8 @@ describe('docker-compose.yml conventions', () => {
         'webapp',
       ].sort(),
     );
+    expect(compose.services.grafana?.profiles).toEqual(['grafana']);
+    expect(readFileSync(repoPath('.env.example'), 'utf8')).toMatch(/^COMPOSE_PROFILES=grafana$/m);
     expect(compose.services.k6?.profiles).toEqual(['load']);
   });
 
