@@ -273,6 +273,46 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure(`compose: ${panels} panel queries returned data`);
   }, 240_000);
 
+  it('stays inside its memory limits under steady traffic, and says how much it takes', async () => {
+    const ids = (await compose(['ps', '-q'])).split('\n').filter(Boolean);
+    const stats = await run('docker', [
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.Name}} {{.MemUsage}}',
+      ...ids,
+    ]);
+    expect(stats.code, stats.stderr).toBe(0);
+    const bytes = (text: string) => {
+      const [, number, unit] = /^([\d.]+)([KMG]i?B|B)$/.exec(text) ?? [];
+      const scale: Record<string, number> = {
+        B: 1,
+        KiB: 2 ** 10,
+        MiB: 2 ** 20,
+        GiB: 2 ** 30,
+        kB: 1e3,
+        MB: 1e6,
+        GB: 1e9,
+      };
+      return Number(number) * (scale[unit ?? ''] ?? Number.NaN);
+    };
+    const rows = stats.stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [name, used, , limit] = line.split(' ');
+        return { name: name ?? '', used: bytes(used ?? ''), limit: bytes(limit ?? '') };
+      });
+    expect(rows).toHaveLength(ids.length);
+    for (const row of rows) expect(row.used, row.name).toBeLessThan(row.limit * 0.8);
+    const total = rows.reduce((sum, row) => sum + row.used, 0) / 2 ** 20;
+    reportFigure(
+      `compose: memory under steady traffic ${total.toFixed(0)} MiB in ${rows.length} containers (${rows
+        .map((row) => `${row.name.replace(`${PROJECT}-`, '')} ${(row.used / 2 ** 20).toFixed(0)}`)
+        .join(', ')} MiB)`,
+    );
+  }, 60_000);
+
   it('runs the Alertmanagers as one cluster of two, both receiving from Prometheus', async () => {
     for (const port of [ports.alertmanager, ports.alertmanager2]) {
       const status = await waitFor(

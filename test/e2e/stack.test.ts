@@ -158,6 +158,9 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
         '150',
         '--weights',
         'ep_one=5,ep_two=3,ep_four=1,error=1',
+        // A progress line every half second: the test sees refusals as they come.
+        '--report-every',
+        '0.5',
       ]);
       // Under load, not after a fixed delay: the generator's start-up time varies on a busy machine.
       await waitFor('400 completed requests', () =>
@@ -165,7 +168,11 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       );
       webapp.process?.signal('SIGTERM');
       const exitCode = await webapp.process?.exited;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Until the generator has met the closed port, not a fixed wait.
+      const logAtExit = generator.process.log.length;
+      await waitFor('a refused request after the close', () =>
+        /refused=[1-9]/.test(generator.process.log.slice(logAtExit)) ? true : undefined,
+      );
       const { summary } = await generator.finish();
       // The server's side: every request it accepted (logged "incoming request") it completed.
       const lines = (webapp.process?.log ?? '')
