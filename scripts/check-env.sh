@@ -33,18 +33,18 @@ if ! config="$("${compose[@]}" config 2>&1)"; then
   fail "$env_file: $reason"
 fi
 
-check() { # SERVICE COMMAND...: runs COMMAND in a new container of SERVICE, nothing else started
-  local service="$1" output
-  shift
+check() { # RUN ARGUMENTS...: `docker compose run` them in a new container, nothing else started
+  local output
   if ! output="$("${compose[@]}" run --rm --no-deps -T "$@" 2>&1)"; then
-    # The service's first line says what is wrong (the generator adds a hint on a second line).
-    fail "$env_file, $service: $(printf '%s\n' "$output" | grep -v '^ *\(Container\|Network\|Volume\) ' | sed -n 1p)"
+    # The service's first line says what is wrong and names the service (render-config.sh names
+    # itself); the generator adds a hint on a second line.
+    fail "$env_file: $(printf '%s\n' "$output" | grep -v '^ *\(Container\|Network\|Volume\) ' | sed -n 1p)"
   fi
 }
-check webapp webapp --check-config
-check request-generator request-generator --check-config
-check telex-integration telex-integration --check-config
-check alertmanager --entrypoint /bin/sh alertmanager /etc/alertmanager/render-config.sh
+check webapp --check-config
+check request-generator --check-config
+check telex-integration --check-config
+check --entrypoint /bin/sh alertmanager /etc/alertmanager/render-config.sh
 
 if [ -z "$("${compose[@]}" ps -q 2>/dev/null)" ]; then
   for port in $(printf '%s\n' "$config" | sed -n 's/^ *published: "\{0,1\}\([0-9]*\).*$/\1/p' | sort -u); do

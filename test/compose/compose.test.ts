@@ -372,15 +372,18 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toContain('is good');
     for (const [settings, message] of [
-      [{ RATE: 'lots' }, /^make up: \S+, request-generator: .*RATE \(environment\).*"lots"$/],
+      [{ RATE: 'lots' }, /^make up: \S+: request-generator: RATE \(environment\).*"lots"$/],
       [
         { SMTP_SMARTHOST: 'maildev' },
-        /^make up: \S+, alertmanager: render-config: SMTP_SMARTHOST must be host:port, got 'maildev'$/,
+        /^make up: \S+: render-config: SMTP_SMARTHOST must be host:port, got 'maildev'$/,
       ],
-      [{ EP_TWO_LATENCY: 'slow' }, /^make up: \S+, webapp: .*EP_TWO_LATENCY must be .*"slow"$/],
+      [
+        { EP_TWO_LATENCY: 'slow' },
+        /^make up: \S+: webapp: invalid configuration: EP_TWO_LATENCY must be .*"slow"$/,
+      ],
       [
         { TELEX_RETURN_URL_HOSTS: 'https://x' },
-        /^make up: \S+, telex-integration: .*TELEX_RETURN_URL_HOSTS must be/,
+        /^make up: \S+: telex-integration: invalid configuration: TELEX_RETURN_URL_HOSTS must be/,
       ],
       [{ WEBAPP_PORTS: 'abc' }, /^make up: WEBAPP_PORTS=abc in \S+: expected a port number/],
     ] as const) {
