@@ -37,13 +37,23 @@ const ports = { prometheus: 0, alertmanager: 0, alertmanager2: 0, maildev: 0, te
 /** Free ports in a row: the first is WEBAPP_PORTS, as .env.example gives one; all of them for --scale. */
 let webappRange = '';
 
-/** `docker compose` on the real file, with the test's env file (COMPOSE_PROFILES empty: no Grafana). */
+/** `docker compose` on the real file for a project and env file (the test's: COMPOSE_PROFILES empty, no Grafana). */
+function composeArgs(project = PROJECT, file = envFile): string[] {
+  return ['compose', '-p', project, '--env-file', file, '-f', 'docker-compose.yml'];
+}
+
+/** Runs `docker compose ARGS` with the pinned plugin; the exit code is the caller's to judge. */
+function composeResult(args: string[], timeoutMs = 900_000, env: Record<string, string> = {}) {
+  return run('docker', [...composeArgs(), ...args], {
+    cwd: REPO,
+    timeoutMs,
+    env: { ...process.env, ...env, DOCKER_CONFIG: dockerConfig },
+  });
+}
+
+/** `docker compose ARGS`, throwing with its stderr when it fails. */
 async function compose(args: string[], timeoutMs = 900_000, env: Record<string, string> = {}) {
-  const result = await run(
-    'docker',
-    ['compose', '-p', PROJECT, '--env-file', envFile, '-f', 'docker-compose.yml', ...args],
-    { cwd: REPO, timeoutMs, env: { ...process.env, ...env, DOCKER_CONFIG: dockerConfig } },
-  );
+  const result = await composeResult(args, timeoutMs, env);
   if (result.code !== 0)
     throw new Error(`docker compose ${args.join(' ')} failed:\n${result.stderr.slice(-6000)}`);
   return result.stdout;
@@ -360,8 +370,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
           example,
         ),
       );
-      const composeArgs = ['compose', '-p', project, '--env-file', file, '-f', 'docker-compose.yml'];
-      return run(repoPath('scripts/check-env.sh'), [file, 'docker', ...composeArgs], {
+      return run(repoPath('scripts/check-env.sh'), [file, 'docker', ...composeArgs(project, file)], {
         cwd: REPO,
         timeoutMs: 180_000,
         env: { ...process.env, DOCKER_CONFIG: dockerConfig },
@@ -445,25 +454,14 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       expect(dirs.length, name).toBeGreaterThan(0);
       for (const dir of dirs) {
         const probe = `${dir}/.write-probe-${process.pid}`;
-        const result = await run(
-          'docker',
-          [
-            'compose',
-            '-p',
-            PROJECT,
-            '--env-file',
-            envFile,
-            '-f',
-            'docker-compose.yml',
-            'exec',
-            '-T',
-            name,
-            'node',
-            '-e',
-            `const fs=require('fs');fs.writeFileSync(${JSON.stringify(probe)},'x');fs.rmSync(${JSON.stringify(probe)});console.log(process.getuid())`,
-          ],
-          { cwd: REPO, env: { ...process.env, DOCKER_CONFIG: dockerConfig } },
-        );
+        const result = await composeResult([
+          'exec',
+          '-T',
+          name,
+          'node',
+          '-e',
+          `const fs=require('fs');fs.writeFileSync(${JSON.stringify(probe)},'x');fs.rmSync(${JSON.stringify(probe)});console.log(process.getuid())`,
+        ]);
         expect(result.code, `${name} writing ${dir}: ${result.stderr}`).toBe(0);
         expect(result.stdout.trim(), `${name} runs as a user, not root`).not.toBe('0');
         checked.push(`${name} ${dir}`);
