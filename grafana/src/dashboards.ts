@@ -1,13 +1,15 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { demoCounterDashboard } from './demo-counter-dashboard.ts';
 import { k6Dashboard } from './k6-dashboard.ts';
 import { readRunbooks, runbooksTemplate } from './runbooks.ts';
 import { runbooksDashboard } from './runbooks-dashboard.ts';
-import { webappDashboard } from './webapp-dashboard.ts';
+import { serviceDashboard } from './service-dashboard.ts';
 
 /** Every generated dashboard, by the file name it is written to in grafana/dashboards/. */
 export function allDashboards(): Record<string, Dashboard> {
   return {
-    'webapp-overview.json': webappDashboard(),
+    'service-overview.json': serviceDashboard(),
+    'webapp-demo-counter.json': demoCounterDashboard(),
     'k6-load-tests.json': k6Dashboard(),
     'alert-runbooks.json': runbooksDashboard(readRunbooks()),
   };

@@ -160,7 +160,11 @@ describe('docker-compose.yml conventions', () => {
 
   it('runs Prometheus with the behaviour flags the local stack takes from it', () => {
     expect(composePrometheusFlags().sort()).toEqual(
-      ['--rules.alert.for-grace-period=5s', '--web.enable-remote-write-receiver'].sort(),
+      [
+        '--rules.alert.for-grace-period=5s',
+        '--web.enable-remote-write-receiver',
+        '--web.enable-otlp-receiver',
+      ].sort(),
     );
   });
 

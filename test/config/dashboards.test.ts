@@ -8,9 +8,10 @@ import { loadConfig } from '@fos/webapp/config';
 import { describe, expect, it } from 'vitest';
 import { PROMETHEUS_DATASOURCE_UID } from '../../grafana/src/common.ts';
 import { generatedFiles } from '../../grafana/src/dashboards.ts';
+import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
 import { K6_DASHBOARD_UID } from '../../grafana/src/k6-dashboard.ts';
 import { RUNBOOKS_DASHBOARD_UID, readRunbooks } from '../../grafana/src/runbooks.ts';
-import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
+import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import {
   alertThresholds,
   checkDashboard,
@@ -38,6 +39,8 @@ async function knownMetricNames(): Promise<Set<string>> {
       ...exposition.samples.map((s) => s.name),
       ...recordingRules().map((r) => r.record),
       'up',
+      // Written by Prometheus' OTLP receiver for every push: the resource's attributes.
+      'target_info',
       'ALERTS',
     ]);
   } finally {
@@ -62,7 +65,7 @@ describe('dashboards as code', () => {
   it('has fixed uids and a datasource variable on every dashboard', () => {
     const dashboards = Object.values(committedDashboards());
     expect(dashboards.map((d) => d.uid).sort()).toEqual(
-      [K6_DASHBOARD_UID, RUNBOOKS_DASHBOARD_UID, WEBAPP_DASHBOARD_UID].sort(),
+      [DEMO_COUNTER_DASHBOARD_UID, K6_DASHBOARD_UID, RUNBOOKS_DASHBOARD_UID, SERVICE_DASHBOARD_UID].sort(),
     );
     for (const dashboard of dashboards) {
       const json = dashboard as unknown as {
@@ -77,10 +80,14 @@ describe('dashboards as code', () => {
     expect(DATASOURCE_VARIABLE).toBe('${datasource}');
   });
 
-  it('offers instance and route variables on the webapp dashboard', () => {
-    const dashboard = committedDashboards()['webapp-overview.json'] as unknown as {
-      templating: { list: { name: string; multi: boolean; includeAll: boolean }[] };
+  it('offers a Service variable, and instance and route variables, on the service dashboard', () => {
+    const dashboard = committedDashboards()['service-overview.json'] as unknown as {
+      templating: { list: { name: string; multi?: boolean; includeAll?: boolean; query?: string }[] };
     };
+    // One service at a time, any that answers HTTP requests in either convention.
+    expect(dashboard.templating.list.find((v) => v.name === 'service')).toMatchObject({
+      query: 'label_values(job:http_requests:rate1m, job)',
+    });
     for (const name of ['instance', 'route']) {
       expect(dashboard.templating.list.find((v) => v.name === name)).toMatchObject({
         multi: true,
@@ -158,7 +165,7 @@ describe('dashboards as code', () => {
 describe('the dashboard check', () => {
   const thresholds = alertThresholds(alertRules());
   const dashboards = () => Object.values(committedDashboards()) as unknown as DashboardJson[];
-  const webapp = () => dashboards().find((d) => d.uid === WEBAPP_DASHBOARD_UID) as DashboardJson;
+  const webapp = () => dashboards().find((d) => d.uid === SERVICE_DASHBOARD_UID) as DashboardJson;
   const panel = (dashboard: DashboardJson, title: string) => {
     const found = dashboard.panels.find((p) => p.title === title && p.type !== 'row');
     if (!found) throw new Error(`no panel "${title}"`);
@@ -203,7 +210,7 @@ describe('the dashboard check', () => {
     );
   });
 
-  it('names in the runbooks only panels the webapp dashboard has', () => {
+  it('names in the runbooks only panels the service dashboard has', () => {
     const titles = webapp().panels.map((p) => p.title);
     const named = readRunbooks().flatMap((runbook) =>
       [...runbook.markdown.matchAll(/panels? ((?:"[^"]+"(?:,| and| or)? ?)+)/g)].flatMap((m) =>
@@ -292,7 +299,7 @@ describe('the dashboard check', () => {
       'a fixed rate window in a graph',
       (d) => {
         const target = panel(d, 'Average response time by route').targets?.[0];
-        if (target) target.expr = target.expr?.replaceAll('$__rate_interval', '1m');
+        if (target) target.expr = 'sum by (route) (rate(http_request_duration_seconds_sum[1m]))';
       },
       /"Average response time by route" uses a fixed window/,
     ],

@@ -39,9 +39,12 @@ export function panelQueries(dashboardUid?: string): PanelQuery[] {
     );
 }
 
-/** Grafana's variables replaced the way Grafana would with "All" selected. */
-export function substituteVariables(expr: string, rateInterval = '1m'): string {
-  return expr.replaceAll('$__rate_interval', rateInterval).replace(/\$\{?(instance|route)\}?/g, '.*');
+/** Grafana's variables replaced the way Grafana would: `service` picked, the others at "All". */
+export function substituteVariables(expr: string, rateInterval = '1m', service = 'webapp'): string {
+  return expr
+    .replaceAll('$__rate_interval', rateInterval)
+    .replace(/\$\{?service\}?/g, service)
+    .replace(/\$\{?(instance|route)\}?/g, '.*');
 }
 
 /** The metric names an expression selects; throws on a PromQL syntax error. */

@@ -152,7 +152,11 @@ export function healthReport(
     `error ratio (1m): ${figures.errorRatio === undefined ? 'no requests' : format.ratio(figures.errorRatio)}, threshold ${thresholds.errorRatioPercent}%`,
     `CPU (1m, % of a core): ${cpu}, threshold ${thresholds.cpuPercent}%`,
     `instances up: ${upCount} of ${figures.up.length}`,
-    ...(context.grafanaUrl ? [`dashboard: ${context.grafanaUrl}/d/fos-webapp/webapp-overview`] : []),
+    ...(context.grafanaUrl
+      ? [
+          `dashboard: ${context.grafanaUrl}/d/fos-service/service-overview?var-service=${encodeURIComponent(context.job)}`,
+        ]
+      : []),
   ];
   return { status: reportStatus(found), message: lines.join('\n') };
 }

@@ -40,7 +40,7 @@ describe('healthReport', () => {
         'error ratio (1m): 1.00%, threshold 5%',
         'CPU (1m, % of a core): a:3000 3.1%, b:3000 4.5%, threshold 80%',
         'instances up: 2 of 2',
-        'dashboard: https://grafana.example.com/d/fos-webapp/webapp-overview',
+        'dashboard: https://grafana.example.com/d/fos-service/service-overview?var-service=webapp',
       ].join('\n'),
     );
   });
