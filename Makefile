@@ -13,7 +13,7 @@ require_compose = if [ -z "$(COMPOSE)" ]; then \
   exit 2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: compose-cli help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults dashboards k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
+.PHONY: compose-cli help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults own-service dashboards k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (p
 
 faults: install tools ## The fault suite: every part of the local stack killed and restarted while an alert fires and resolves; prints a table
 	$(WITH_NODE) $(BIN)/vitest run --project faults
+
+own-service: install tools ## Services of your own beside the webapp on the local stack: OpenTelemetry pushing OTLP, and a scraped one from the targets file
+	$(WITH_NODE) $(BIN)/vitest run --project own-service
 
 k8s-test: install tools ## deploy/kubernetes on a real kube-apiserver and etcd with the Prometheus Operator (pinned, built into .tools/)
 	$(WITH_NODE) $(BIN)/vitest run --project kubernetes

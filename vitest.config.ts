@@ -55,6 +55,18 @@ export default defineConfig({
         },
       },
       {
+        // A user's own services beside the demo: one test waits out Prometheus' 5-minute lookback,
+        // so it runs in the second group, beside the compose, fault and Kubernetes suites.
+        test: {
+          name: 'own-service',
+          include: ['test/own-service/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         // After the end-to-end suite (four stacks at once would disturb its timing), beside the
         // compose or Kubernetes test.
         test: {

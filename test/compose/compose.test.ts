@@ -11,13 +11,15 @@ import { PrometheusClient } from '@fos/stack/prometheus';
 import { pinnedTool, pinOf } from '@fos/stack/tools';
 import { pinnedVersion } from '@fos/stack/versions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
+import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
+import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
   expectInstanceDownEmail,
   expectResolvedEmail,
   expectWebappTargetsUp,
+  PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
 import { readYaml } from '../support/repo.ts';
 import { reportFigure } from '../support/report.ts';
@@ -278,8 +280,12 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
   it('scrapes the webapp, records every rule and fills every panel', async () => {
     await expectWebappTargetsUp(prometheus(), 1, 60_000);
     // Until every rate window holds data, not a fixed minute.
-    await expectEveryRecordingRuleHasData(prometheus(), 150_000);
-    const panels = await expectEveryPanelHasData(prometheus(), WEBAPP_DASHBOARD_UID, 60_000);
+    await expectEveryRecordingRuleHasData(prometheus(), 150_000, PUSHED_SERVICE_RULES);
+    const panels = await expectEveryPanelHasData(
+      prometheus(),
+      [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID],
+      60_000,
+    );
     reportFigure(`compose: ${panels} panel queries returned data`);
   }, 240_000);
 

@@ -142,7 +142,7 @@ describe.skipIf(!binaries)('chat on the real stack', () => {
         const [firing] = await stands.servers[chat].waitForRequests(1, 60_000);
         const message = readChatBody(chat, firing?.body ?? '');
         expect(message.title).toBe(
-          `[FIRING:1] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is down`,
+          `[FIRING:1] InstanceDown (critical) on webapp: webapp instance ${victim.target} is down`,
         );
         expect(message.text).toContain(`Scrape error: connection refused`);
       }
@@ -166,7 +166,7 @@ describe.skipIf(!binaries)('chat on the real stack', () => {
         const requests = await stands.servers[chat].waitForRequests(2, 90_000);
         const message = readChatBody(chat, requests[1]?.body ?? '');
         expect(message.title).toBe(
-          `[RESOLVED] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is up again`,
+          `[RESOLVED] InstanceDown (critical) on webapp: webapp instance ${victim.target} is up again`,
         );
         reportFigure(`${chat}: resolved message as received: ${requests[1]?.body.trim()}`);
       }

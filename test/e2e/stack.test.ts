@@ -3,7 +3,8 @@ import { parseExposition, sumSamples } from '@fos/stack/prom-text';
 import { Stack, type Webapp } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
+import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
+import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
@@ -11,6 +12,7 @@ import {
   expectResolvedEmail,
   expectWebappTargetsUp,
   firingTimes,
+  PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
 import { reportFigure } from '../support/report.ts';
 
@@ -40,8 +42,12 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
 
       // Steady traffic until every rate window holds data (the longest is a minute and more).
       const trafficFrom = Date.now();
-      await expectEveryRecordingRuleHasData(prometheus, 120_000);
-      const panels = await expectEveryPanelHasData(prometheus, WEBAPP_DASHBOARD_UID, 60_000);
+      await expectEveryRecordingRuleHasData(prometheus, 120_000, PUSHED_SERVICE_RULES);
+      const panels = await expectEveryPanelHasData(
+        prometheus,
+        [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID],
+        60_000,
+      );
       reportFigure(
         `${panels} panel queries returned data after ${seconds(Date.now() - trafficFrom)} s of steady traffic`,
       );

@@ -6,7 +6,8 @@ import { waitFor } from '@fos/stack/process';
 import { Stack, type Webapp } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WEBAPP_DASHBOARD_UID } from '../../grafana/src/webapp-dashboard.ts';
+import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
+import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import { expectEveryPanelHasData, expectWebappTargetsUp } from '../support/acceptance.ts';
 import { reportFigure } from '../support/report.ts';
 import { describeFault, type Fault, faultPlan, type Incident } from './plan.ts';
@@ -111,8 +112,8 @@ async function runIncident(stack: Stack, incident: Incident): Promise<void> {
   const victim = stack.webapps[1] as Webapp;
   const startedAt = Date.now();
   const mine = (mail: Mail) => Date.parse(mail.time) >= startedAt;
-  const firingSubject = `[FIRING:1] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is down`;
-  const resolvedSubject = `[RESOLVED] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is up again`;
+  const firingSubject = `[FIRING:1] InstanceDown (critical) on webapp: webapp instance ${victim.target} is down`;
+  const resolvedSubject = `[RESOLVED] InstanceDown (critical) on webapp: webapp instance ${victim.target} is up again`;
 
   const firingNow = async () => {
     const alert = await liveAlert(stack, victim);
@@ -182,7 +183,7 @@ async function runIncident(stack: Stack, incident: Incident): Promise<void> {
   expect(count(firingSubject), `${describeFault(incident.whileFiring)}: firing emails`).toBe(1);
   expect(count(resolvedSubject), `${describeFault(incident.whileResolving)}: resolved emails`).toBe(1);
   expect(firingFault.samplesLost + resolvingFault.samplesLost, 'scraped history lost').toBe(0);
-  await expectEveryPanelHasData(stack.prometheus.client, WEBAPP_DASHBOARD_UID);
+  await expectEveryPanelHasData(stack.prometheus.client, [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID]);
 }
 
 function printTable(): void {

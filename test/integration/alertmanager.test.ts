@@ -22,7 +22,7 @@ const amtool = pinnedTool('amtool');
 const alertmanagerBinary = pinnedTool('alertmanager');
 
 const GRAFANA = 'http://127.0.0.1:3000';
-const DASHBOARD = `${GRAFANA}/d/fos-webapp/webapp-overview`;
+const DASHBOARD = `${GRAFANA}/d/fos-service/service-overview?var-service=webapp`;
 const runbookUrl = (alert: string) =>
   alertRules().find((r) => r.alert === alert)?.annotations?.runbook_url ?? '';
 
@@ -108,8 +108,8 @@ function instanceDown(instance: string, began: Date, endsAt?: Date) {
   return {
     labels: { alertname: 'InstanceDown', severity: 'critical', job: 'webapp', instance },
     annotations: {
-      summary: `Webapp instance ${instance} is down`,
-      resolved_summary: `Webapp instance ${instance} is up again`,
+      summary: `webapp instance ${instance} is down`,
+      resolved_summary: `webapp instance ${instance} is up again`,
       description: `Prometheus could not scrape the webapp at ${instance} for more than 10 seconds.`,
       scrape_error:
         "connection refused; every target's last error: http://127.0.0.1:9090/api/v1/targets?scrapePool=webapp&state=active",
@@ -232,11 +232,11 @@ describe.skipIf(!alertmanagerBinary)(
       );
 
       expect(firing.subject).toBe(
-        '[FIRING:1] InstanceDown (critical) on webapp: Webapp instance a:3000 is down',
+        '[FIRING:1] InstanceDown (critical) on webapp: webapp instance a:3000 is down',
       );
       expect(firing.to).toContain('oncall@example.com');
       const fired = printed(new Date(began.getTime() + 10_000));
-      expect(firing.text).toContain('FIRING: Webapp instance a:3000 is down\n');
+      expect(firing.text).toContain('FIRING: webapp instance a:3000 is down\n');
       expect(firing.text).toMatch(/^ {2}severity: +critical$/m);
       expect(firing.text).toMatch(/^ {2}instance: +a:3000$/m);
       expect(firing.text).toMatch(
@@ -257,7 +257,7 @@ describe.skipIf(!alertmanagerBinary)(
       );
       expect(firing.text).toMatch(new RegExp(`^ {2}dashboard: +${escapeRegExp(DASHBOARD)}$`, 'm'));
 
-      expect(firing.html).toContain('Webapp instance a:3000 is down');
+      expect(firing.html).toContain('webapp instance a:3000 is down');
       expect(firing.html).toContain(printed(began));
       // The scrape error's targets URL is a link, and the runbook's code spans are <code>, not backticks.
       expect(firing.html).toContain(
@@ -285,16 +285,16 @@ describe.skipIf(!alertmanagerBinary)(
         45_000,
       );
       expect(resolved.subject).toBe(
-        '[RESOLVED] InstanceDown (critical) on webapp: Webapp instance a:3000 is up again',
+        '[RESOLVED] InstanceDown (critical) on webapp: webapp instance a:3000 is up again',
       );
-      expect(resolved.text).toContain('RESOLVED: Webapp instance a:3000 is up again\n');
+      expect(resolved.text).toContain('RESOLVED: webapp instance a:3000 is up again\n');
       expect(resolved.text).toMatch(new RegExp(`^ {2}began: +${printed(began)}$`, 'm'));
       // How long the condition lasted: from when it began, not from when the alert fired.
       expect(resolved.text).toMatch(new RegExp(`^ {2}resolved: +${printed(resolvedAt)}, after 1m 35s$`, 'm'));
-      expect(resolved.text).toMatch(/^ {2}while firing: +Webapp instance a:3000 is down$/m);
+      expect(resolved.text).toMatch(/^ {2}while firing: +webapp instance a:3000 is down$/m);
       // Nothing that reads as if it were still happening.
       expect(resolved.text).not.toMatch(/description:|scrape error:|first steps:|^FIRING/m);
-      expect(resolved.html).toContain('Webapp instance a:3000 is up again');
+      expect(resolved.html).toContain('webapp instance a:3000 is up again');
       expect(resolved.html).toContain('after 1m 35s');
       expect(resolved.html).not.toContain('First steps');
     }, 70_000);

@@ -158,7 +158,9 @@ describe.skipIf(!alertmanagerBinary)('Alertmanager sending to every chat and by 
       expect(message.text).toContain('FIRING · warning · CPU of webapp instance a:3000 is 93%');
       expect(message.text).toContain('The process uses 93% of a core.');
       expect(message.text).toContain(`Runbook: ${runbook}`);
-      expect(message.text).toContain(`Dashboard: ${GRAFANA}/d/fos-webapp/webapp-overview`);
+      expect(message.text).toContain(
+        `Dashboard: ${GRAFANA}/d/fos-service/service-overview?var-service=webapp`,
+      );
       expect(message.text).not.toMatch(/<no value>|\$\{/);
       // A warning alert reaches Telex as warning, not error (InstanceDown, critical, is error: e2e/chat).
       if (chat === 'telex') expect(JSON.parse(firing?.body ?? '{}').status).toBe('warning');

@@ -699,7 +699,7 @@ describe.runIf(CAN_MAKE_PODS)(
       const seconds = (Date.parse(mail.time) - killedAt) / 1000;
       process.stdout.write(`kubernetes path: pod killed to InstanceDown email ${seconds.toFixed(1)} s\n`);
       expect(mail.subject).toBe(
-        `[FIRING:1] InstanceDown (critical) on webapp: Webapp instance ${victim.target} is down`,
+        `[FIRING:1] InstanceDown (critical) on webapp: webapp instance ${victim.target} is down`,
       );
       expect(mail.to).toEqual(['oncall@example.com']);
       expect(mail.text).toContain('http://127.0.0.1:3000/d/fos-runbooks/alert-runbooks?viewPanel=1');

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { repoPath } from '@fos/repo/paths';
 import { parse, stringify } from 'yaml';
 import { composeServiceFlags } from './compose-file.ts';
@@ -10,6 +10,7 @@ interface ScrapeConfig {
   job_name: string;
   static_configs?: { targets: string[] }[];
   dns_sd_configs?: unknown;
+  file_sd_configs?: { files: string[] }[];
 }
 interface PrometheusConfig {
   rule_files: string[];
@@ -24,6 +25,8 @@ export interface LocalAddresses {
   prometheus: string;
   /** host:port of the Telex integration; none where it does not run. */
   telexIntegration?: string;
+  /** The folder of targets files (prometheus/targets, or a test's own). */
+  targetsDir?: string;
 }
 
 /**
@@ -43,6 +46,12 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
     'telex-integration': addresses.telexIntegration ? [addresses.telexIntegration] : [],
   };
   for (const scrape of config.scrape_configs) {
+    if (scrape.file_sd_configs) {
+      // prometheus.yml names them relative to itself: targets/*.yml.
+      const dir = addresses.targetsDir ?? repoPath('prometheus/targets');
+      for (const sd of scrape.file_sd_configs) sd.files = sd.files.map((file) => join(dir, basename(file)));
+      continue;
+    }
     const replacement = targets[scrape.job_name];
     if (!replacement)
       throw new Error(`prometheus.yml has a job the local stack does not know: ${scrape.job_name}`);

@@ -38,6 +38,8 @@ export interface StackOptions {
   telexReturnUrlHosts?: string;
   /** Keep the data directory (Prometheus' TSDB, mails, checkpoints) when the stack stops. */
   keepData?: boolean;
+  /** The folder of Prometheus' targets files (default prometheus/targets). */
+  targetsDir?: string;
 }
 
 /** A webapp server: restartable on its checkpoint file, as the fault and end-to-end tests need. */
@@ -211,6 +213,7 @@ export class Stack {
           webappTargets: webapps.map((w) => w.target),
           alertmanagers: alertmanagers.map((a) => new URL(a.url).host),
           telexIntegration: `127.0.0.1:${telexPort}`,
+          targetsDir: options.targetsDir,
         },
         { port: ports.prometheus, dir: dataDir },
       );
