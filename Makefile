@@ -47,8 +47,8 @@ typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types
 test: lint typecheck tools ## Everything: lint, types and every test suite (what CI runs)
 	$(WITH_NODE) $(BIN)/vitest run
 
-test-unit: install ## The webapp, generator and Telex integration suites only
-	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration
+test-unit: install ## The unit suites only: the webapp, the generator, the Telex integration and @fos/fastify-http-metrics
+	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration --project fastify-http-metrics
 
 e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager)
 	$(WITH_NODE) $(BIN)/vitest run --project e2e

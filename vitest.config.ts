@@ -17,6 +17,13 @@ export default defineConfig({
       service('telex-integration'),
       {
         test: {
+          name: 'fastify-http-metrics',
+          include: ['packages/fastify-http-metrics/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
           name: 'config',
           include: ['test/config/**/*.test.ts'],
           environment: 'node',

@@ -58,7 +58,7 @@ export function profileShare(
 
 /** The webapp's request-metrics code and the metrics libraries it calls. */
 export const METRICS_CODE =
-  /\/node_modules\/(@prometheus-io\/client|fastify-metrics)\/|\/src\/plugins\/(metrics|duration-histogram)\.ts$/;
+  /\/node_modules\/(@prometheus-io\/client|fastify-metrics)\/|\/src\/plugins\/metrics\.ts$|\/fastify-http-metrics\/(src|dist)\/[a-z-]+\.(ts|js)$/;
 
 export interface MetricsCpuOptions {
   warmupSeconds: number;

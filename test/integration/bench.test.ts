@@ -87,7 +87,9 @@ describe('bench code', () => {
       share: 0.4,
     });
     expect(METRICS_CODE.test('file:///repo/node_modules/fastify-metrics/dist/index.js')).toBe(true);
-    expect(METRICS_CODE.test('file:///repo/services/webapp/src/plugins/duration-histogram.ts')).toBe(true);
+    expect(METRICS_CODE.test('file:///repo/packages/fastify-http-metrics/dist/duration-histogram.js')).toBe(
+      true,
+    );
     expect(METRICS_CODE.test('file:///repo/node_modules/fastify/lib/hooks.js')).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 import { METHODS } from 'node:http';
+import { HTTP_DURATION_BUCKETS, OTHER_METHOD_LABEL, UNMATCHED_ROUTE_LABEL } from '@fos/fastify-http-metrics';
 import { type Exposition, parseExposition, seriesKey, sumSamples } from '@fos/stack/prom-text';
 import { describe, expect, it } from 'vitest';
-import { HTTP_DURATION_BUCKETS, OTHER_METHOD_LABEL, UNMATCHED_ROUTE_LABEL } from '../src/plugins/metrics.ts';
 import { makeApp } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof makeApp>>['app'];

@@ -2,8 +2,7 @@ import { seededRandom } from '@fos/request-generator/random';
 import { parseExposition, seriesKey } from '@fos/stack/prom-text';
 import { Histogram, Registry } from '@prometheus-io/client';
 import { describe, expect, it } from 'vitest';
-import { DurationHistogram } from '../src/plugins/duration-histogram.ts';
-import { HTTP_DURATION_BUCKETS } from '../src/plugins/metrics.ts';
+import { DurationHistogram, HTTP_DURATION_BUCKETS } from '../src/index.ts';
 
 const labelNames = ['method', 'route', 'status_code'] as const;
 type Labels = Record<(typeof labelNames)[number], string>;
