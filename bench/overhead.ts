@@ -113,12 +113,19 @@ export async function measureOverhead(options: OverheadOptions, log: (line: stri
   } satisfies OverheadResult;
 }
 
-function pairedRatio(runs: readonly VariantRun[], variant: string): PairedRatio {
+/** A variant's ratios to `bare`, from each round's own pair of runs (also bench/instrumentations.ts). */
+export function pairedRatio(
+  runs: readonly Pick<
+    VariantRun,
+    'variant' | 'round' | 'requestsPerSecond' | 'p99Ms' | 'cpuMicrosPerRequest'
+  >[],
+  variant: string,
+  bare = BARE.name,
+): PairedRatio {
   const pairs = runs
     .filter((run) => run.variant === variant)
     .map(
-      (run) =>
-        [run, runs.find((r) => r.variant === BARE.name && r.round === run.round) as VariantRun] as const,
+      (run) => [run, runs.find((r) => r.variant === bare && r.round === run.round) as VariantRun] as const,
     );
   const throughputs = pairs.map(([run, bare]) => run.requestsPerSecond / bare.requestsPerSecond);
   return {

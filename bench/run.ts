@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { repoPath } from '@fos/repo/paths';
 import { formatCpuShare, measureMetricsCpuShare } from './cpu-profile.ts';
 import { measureGeneratorRates } from './generator-rate.ts';
+import { formatInstrumentations, measureInstrumentations } from './instrumentations.ts';
 import { table } from './lib/table.ts';
 import { measureMetricsRender } from './metrics-render.ts';
 import { formatOverhead, measureOverhead } from './overhead.ts';
@@ -70,9 +71,17 @@ const overhead = await measureOverhead(
   log,
 );
 results.overhead = overhead;
+const instrumentations = await measureInstrumentations(
+  quick
+    ? { rounds: 2, durationSeconds: 4, warmupSeconds: 1, connections: 50 }
+    : { rounds: 6, durationSeconds: 8, warmupSeconds: 3, connections: 50 },
+  log,
+);
+results.instrumentations = instrumentations;
 mkdirSync(repoPath('bench/results'), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nresults written to ${outFile}\n`);
 log(formatCpuShare(cpuShare));
+log(formatInstrumentations(instrumentations));
 // Last, so the run ends with the line "ratio instrumented/bare: X.XX".
 log(formatOverhead(overhead));

@@ -7,6 +7,7 @@ import {
   profileShare,
 } from '../../bench/cpu-profile.ts';
 import { measureGeneratorRates } from '../../bench/generator-rate.ts';
+import { formatInstrumentations, measureInstrumentations } from '../../bench/instrumentations.ts';
 import { median, quantile, table } from '../../bench/lib/table.ts';
 import { measureMetricsRender } from '../../bench/metrics-render.ts';
 import { formatOverhead, measureOverhead } from '../../bench/overhead.ts';
@@ -30,6 +31,22 @@ describe('bench code', () => {
       expect(run.errors).toBe(0);
     }
     expect(formatOverhead(result)).toMatch(/\nratio instrumented\/bare: \d+\.\d\d$/);
+  }, 60_000);
+
+  it('compares bare, the package, fastify-metrics and OpenTelemetry on one route', async () => {
+    const result = await measureInstrumentations({
+      rounds: 1,
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: 4,
+    });
+    expect(result.runs.map((r) => r.variant).sort()).toEqual(['bare', 'fastify-metrics', 'otel', 'package']);
+    for (const run of result.runs) {
+      expect(run.requestsPerSecond, run.variant).toBeGreaterThan(0);
+      expect(run.errors, run.variant).toBe(0);
+    }
+    expect(result.ratios.map((r) => r.variant)).toEqual(['package', 'fastify-metrics', 'otel']);
+    expect(formatInstrumentations(result)).toMatch(/^otel +\d+/m);
   }, 60_000);
 
   it('measures /metrics rendering and the 404 flood', async () => {

@@ -9,6 +9,7 @@ import { freePort, ManagedProcess, waitFor } from '@fos/stack/process';
 import type { PrometheusClient } from '@fos/stack/prometheus';
 import { Stack, Webapp } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
+import { healthQueries } from '@fos/telex-integration/health-report';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import { expectEveryPanelHasData, expectEveryRecordingRuleHasData } from '../support/acceptance.ts';
@@ -128,6 +129,9 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
         60_000,
       );
       expect(email.text).toContain('service-overview?var-service=orders');
+      // The Telex report's instances: a pushed service that stopped is down, within the lookback.
+      const reported = await prometheus().query(healthQueries('orders').up);
+      expect(reported.map((s) => s.value[1])).toEqual(['0']);
       // Past the 5-minute lookback that would have dropped its last samples.
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, ordersKilledAt + 370_000 - Date.now())));
       expect(await firing(prometheus(), 'MetricsPushStopped')).toEqual(['orders']);
@@ -154,6 +158,11 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
         (s) => s.metric.job,
       );
       expect(services).toEqual(expect.arrayContaining(['payments', 'webapp']));
+      const reported = await prometheus().query(healthQueries('payments').up);
+      expect(
+        reported.map((s) => s.value[1]),
+        'the Telex report sees payments up',
+      ).toEqual(['1']);
 
       payments.send('/orders/abc');
       const failingFrom = Date.now();

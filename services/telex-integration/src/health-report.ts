@@ -2,14 +2,19 @@ import type { TelexStatus } from './delivery.ts';
 import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from './prometheus.ts';
 import type { Thresholds } from './settings.ts';
 
-/** The recording rules a report reads (prometheus/rules/recording.yml), for one webapp job. */
+/**
+ * The recording rules a report reads (prometheus/rules/recording.yml), for one service: its job,
+ * scraped or pushing by OTLP.
+ */
 export function healthQueries(job: string) {
   return {
     p95Seconds: `job:http_request_duration_seconds:p95_rate5m{job="${job}"}`,
     requestRate: `job:http_requests:rate1m{job="${job}"}`,
     errorRatio: `job:http_request_failures_per_requests:ratio_rate1m{job="${job}"}`,
     cpuCores: `instance:process_cpu_seconds:rate1m{job="${job}"}`,
-    up: `up{job="${job}"}`,
+    // A pushed service has no `up`: each of its instances is up while it pushed in the last 20 s
+    // (MetricsPushStopped's threshold), and down for the 5-minute lookback after.
+    up: `up{job="${job}"} or on (job) (time() - timestamp(target_info{job="${job}"}) < bool 20)`,
   } as const;
 }
 
@@ -82,9 +87,15 @@ export function problems(figures: HealthFigures, thresholds: Thresholds, job: st
   const error = (text: string) => found.push({ severity: 'error', text });
   const warning = (text: string) => found.push({ severity: 'warning', text });
   if (figures.up.length === 0)
-    error(`no ${job} instance is discovered: Prometheus has no target for job "${job}"`);
+    error(
+      `no ${job} instance is discovered: Prometheus has no target for job "${job}", and it pushes nothing`,
+    );
   for (const target of figures.up.filter((t) => !t.up)) {
-    error(`instance ${target.instance} is down: Prometheus cannot scrape it`);
+    error(
+      target.instance
+        ? `instance ${target.instance} is down: Prometheus cannot scrape it, or it stopped pushing`
+        : `${job} stopped pushing its metrics`,
+    );
   }
   if (figures.p95Seconds !== undefined && figures.p95Seconds * 1000 > thresholds.p95LatencyMs) {
     const over = figures.p95Seconds - thresholds.p95LatencyMs / 1000;
@@ -101,7 +112,7 @@ export function problems(figures: HealthFigures, thresholds: Thresholds, job: st
   for (const { instance, cores } of figures.cpuCores) {
     if (cores * 100 > thresholds.cpuPercent) {
       warning(
-        `CPU of ${instance} is ${format.cpu(cores)} of a core, over the ${thresholds.cpuPercent}% threshold by ${(cores * 100 - thresholds.cpuPercent).toFixed(1)} points`,
+        `CPU of ${instance || job} is ${format.cpu(cores)} of a core, over the ${thresholds.cpuPercent}% threshold by ${(cores * 100 - thresholds.cpuPercent).toFixed(1)} points`,
       );
     }
   }
@@ -136,7 +147,8 @@ export function healthReport(
     ? figures.up
         .map(({ instance }) => {
           const cores = figures.cpuCores.find((c) => c.instance === instance)?.cores;
-          return `${instance} ${cores === undefined ? 'no data' : format.cpu(cores)}`;
+          // A pushed service's instance may have no label: the service's name stands for it.
+          return `${instance || context.job} ${cores === undefined ? 'no data' : format.cpu(cores)}`;
         })
         .join(', ')
     : 'no instance';

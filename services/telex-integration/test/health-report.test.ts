@@ -61,9 +61,15 @@ describe('healthReport', () => {
         ],
       },
       'error',
-      'instance b:3000 is down: Prometheus cannot scrape it',
+      'instance b:3000 is down: Prometheus cannot scrape it, or it stopped pushing',
     ],
-    [{ up: [] }, 'error', 'no webapp instance is discovered: Prometheus has no target for job "webapp"'],
+    // A pushed service has no target: its instance label may be absent.
+    [{ up: [{ instance: '', up: false }] }, 'error', 'webapp stopped pushing its metrics'],
+    [
+      { up: [] },
+      'error',
+      'no webapp instance is discovered: Prometheus has no target for job "webapp", and it pushes nothing',
+    ],
   ])(
     'names what crossed and by how much, at the severity of its alert: %o is %s',
     (overrides, status, problem) => {

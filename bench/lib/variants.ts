@@ -1,0 +1,3 @@
+/** The instrumentations bench/instrumentations.ts compares, bare first. */
+export const VARIANTS = ['bare', 'package', 'fastify-metrics', 'otel'] as const;
+export type Variant = (typeof VARIANTS)[number];
