@@ -49,15 +49,16 @@ export default defineConfig({
       },
       {
         // A group of its own (groupOrder): image builds never run alongside the timing-sensitive e2e
-        // tests. The compose, fault and Kubernetes suites run two at a time (the other groups one
-        // file at a time on two cores): side by side they took 256 s, one after another 470 s.
+        // tests. The compose, fault, Kubernetes and own-service suites run three at a time (the other
+        // groups one file at a time on two cores): own-service mostly waits out a 6-minute window, and
+        // two at a time made the group 623 s, one after another 1076 s.
         test: {
           name: 'compose',
           include: ['test/compose/**/*.test.ts'],
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 1_500_000,
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },
@@ -70,7 +71,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 120_000,
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },
@@ -83,7 +84,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 900_000,
           hookTimeout: 120_000,
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },
@@ -96,7 +97,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },
