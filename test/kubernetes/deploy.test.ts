@@ -22,6 +22,8 @@ import { RELEASE_LABEL, ruleGroups, SMTP_SECRET } from '../../deploy/kubernetes/
 
 const NAMESPACE = 'fastify-observability';
 const MONITORING = 'monitoring';
+/** Where the test puts a service of a user's own. */
+const OWN_NAMESPACE = 'shop';
 const TEMPLATES_DIR = repoPath('deploy/kubernetes/generated/alertmanager-templates');
 
 interface K8sObject {
@@ -81,8 +83,7 @@ describe('kubectl kustomize deploy/kubernetes', () => {
         'PrometheusRule/fastify-observability-stack',
         'Service/telex-integration',
         'Service/webapp',
-        'ServiceMonitor/telex-integration',
-        'ServiceMonitor/webapp',
+        'ServiceMonitor/services',
         ...dashboards,
       ].sort(),
     );
@@ -102,8 +103,7 @@ describe('kubectl kustomize deploy/kubernetes', () => {
 
   it("labels what kube-prometheus-stack's default selectors pick up with release", () => {
     for (const [kind, name] of [
-      ['ServiceMonitor', 'webapp'],
-      ['ServiceMonitor', 'telex-integration'],
+      ['ServiceMonitor', 'services'],
       ['PrometheusRule', 'fastify-observability-stack'],
       ['AlertmanagerConfig', 'fastify-observability-stack'],
     ] as const)
@@ -165,7 +165,7 @@ describe('the API server', () => {
     {
       what: 'a wrong type',
       object: () => {
-        const monitor = find('ServiceMonitor', 'webapp');
+        const monitor = find('ServiceMonitor', 'services');
         monitor.spec.endpoints[0].port = 3000;
         return monitor;
       },
@@ -287,7 +287,7 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
           'the Prometheus configuration the operator generates',
           async () => {
             const config = await secretFile(MONITORING, 'prometheus-k8s', 'prometheus.yaml.gz');
-            return config.includes(`serviceMonitor/${NAMESPACE}/webapp/0`) ? config : undefined;
+            return config.includes(`serviceMonitor/${NAMESPACE}/services/0`) ? config : undefined;
           },
           { timeoutMs: 60_000, intervalMs: 1000 },
         ),
@@ -333,20 +333,19 @@ describe('applied for real, with the Prometheus Operator reconciling it', () => 
     }
   }, 180_000);
 
-  it('scrapes the webapp and the Telex integration through their ServiceMonitors, every 5 s', () => {
+  it('scrapes every labelled Service, in every namespace, through one ServiceMonitor, every 5 s', () => {
     const jobs = prometheusConfig.scrape_configs.map((job) => job.job_name).sort();
-    expect(jobs).toEqual([
-      `serviceMonitor/${NAMESPACE}/telex-integration/0`,
-      `serviceMonitor/${NAMESPACE}/webapp/0`,
-    ]);
-    const webapp = prometheusConfig.scrape_configs.find((job) => job.job_name.includes('/webapp/'));
-    expect(webapp).toMatchObject({
-      scrape_interval: '5s',
-      metrics_path: '/metrics',
-      kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: [NAMESPACE] } }],
-    });
-    // The job label is the Service's name, which the rules select on (job="webapp").
-    expect(JSON.stringify(webapp?.relabel_configs)).toContain('"target_label":"job"');
+    expect(jobs).toEqual([`serviceMonitor/${NAMESPACE}/services/0`]);
+    const services = prometheusConfig
+      .scrape_configs[0] as (typeof prometheusConfig.scrape_configs)[number] & {
+      kubernetes_sd_configs: Record<string, unknown>[];
+    };
+    expect(services).toMatchObject({ scrape_interval: '5s', metrics_path: '/metrics' });
+    expect(services.kubernetes_sd_configs).toEqual([{ role: 'endpointslice' }]);
+    // Services carrying the label; the job label is the Service's name, which the rules key on.
+    const relabel = JSON.stringify(services.relabel_configs);
+    expect(relabel).toContain('__meta_kubernetes_service_label_fastify_observability_stack_scrape');
+    expect(relabel).toContain('"target_label":"job"');
   });
 
   it('loads every rule of prometheus/rules, unchanged', () => {
@@ -462,6 +461,7 @@ describe.runIf(CAN_MAKE_PODS)(
   () => {
     let pods: PodNetwork;
     const webapps: Webapp[] = [];
+    let orders: Webapp;
     let maildev: Maildev;
     let alertmanager: ManagedProcess;
     let prometheus: ManagedProcess;
@@ -501,9 +501,13 @@ describe.runIf(CAN_MAKE_PODS)(
     beforeAll(async () => {
       work = join(plane.dir, 'run');
       mkdirSync(join(work, 'rules'), { recursive: true });
-      pods = await PodNetwork.create(2);
-      for (const ip of pods.podIps)
+      pods = await PodNetwork.create(3);
+      const [ordersIp, ...webappIps] = pods.podIps as [string, ...string[]];
+      for (const ip of webappIps)
         webapps.push(await Webapp.launch({ HOST: ip, PORT: '3000' }, pods.launcher));
+      // A service of the user's own in a namespace of its own, monitored by labelling its Service.
+      orders = await Webapp.launch({ HOST: ordersIp, PORT: '3000' }, pods.launcher);
+      await plane.kubectlOk(['create', 'namespace', OWN_NAMESPACE]);
       maildev = await Maildev.create();
       await maildev.start();
 
@@ -564,14 +568,31 @@ describe.runIf(CAN_MAKE_PODS)(
           endpoints: [{ port: 'web', interval: '5s' }],
         },
       };
-      // What the EndpointSlice controller would write for the webapp pods, the Alertmanager pod and
-      // the Prometheus pod.
+      const ownService = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'orders',
+          namespace: OWN_NAMESPACE,
+          labels: { 'fastify-observability-stack/scrape': 'true' },
+        },
+        spec: { ports: [{ name: 'http', port: 3000 }] },
+      };
+      // What the EndpointSlice controller would write for the webapp pods, the user's pod, the
+      // Alertmanager pod and the Prometheus pod.
       const slices = [
         selfMonitor,
         endpointSlice(MONITORING, 'prometheus-operated', { name: 'web', port: prometheusPort }, [
           pods.hostIp,
         ]),
-        endpointSlice(NAMESPACE, 'webapp', { name: 'http', port: 3000 }, pods.podIps),
+        endpointSlice(
+          NAMESPACE,
+          'webapp',
+          { name: 'http', port: 3000 },
+          webapps.map((w) => w.host),
+        ),
+        ownService,
+        endpointSlice(OWN_NAMESPACE, 'orders', { name: 'http', port: 3000 }, [orders.host]),
         endpointSlice(
           MONITORING,
           'alertmanager-operated',
@@ -636,6 +657,7 @@ describe.runIf(CAN_MAKE_PODS)(
       await prometheus?.stop();
       await alertmanager?.stop();
       for (const webapp of webapps) await webapp.stop();
+      await orders?.stop();
       await maildev?.stop();
       await pods?.remove();
     }, 60_000);
@@ -655,9 +677,7 @@ describe.runIf(CAN_MAKE_PODS)(
           `${String(error)}\ntargets: ${targets.slice(0, 6000)}\n${prometheus.log.slice(-3000)}`,
         );
       });
-      expect(up.map((sample) => sample.metric.instance).sort()).toEqual(
-        pods.podIps.map((ip) => `${ip}:3000`).sort(),
-      );
+      expect(up.map((sample) => sample.metric.instance).sort()).toEqual(webapps.map((w) => w.target).sort());
       expect(up[0]?.metric).toMatchObject({ namespace: NAMESPACE, service: 'webapp' });
       await waitFor(
         'a recording rule over the pods',
@@ -704,7 +724,7 @@ describe.runIf(CAN_MAKE_PODS)(
       expect(mail.to).toEqual(['oncall@example.com']);
       expect(mail.text).toContain('http://127.0.0.1:3000/d/fos-runbooks/alert-runbooks?viewPanel=1');
       // The scrape error names the ServiceMonitor's scrape pool, whose link lists this target's error.
-      const poolLink = `${client.url}/api/v1/targets?scrapePool=serviceMonitor/${NAMESPACE}/webapp/0&state=active`;
+      const poolLink = `${client.url}/api/v1/targets?scrapePool=serviceMonitor/${NAMESPACE}/services/0&state=active`;
       expect(mail.text).toContain(`connection refused; every target's last error: ${poolLink}`);
       expect(JSON.stringify(await (await fetch(poolLink)).json())).toContain(victim.target);
       const alerts = (await (await fetch(`http://${alertmanagerAddress}/api/v2/alerts/groups`)).json()) as {
@@ -715,6 +735,27 @@ describe.runIf(CAN_MAKE_PODS)(
       expect(group?.receiver.name).toBe(`${NAMESPACE}/fastify-observability-stack/team`);
       // The budget of prometheus/prometheus.yml (scrape 5 s + evaluation 5 s + for 10 s + group_wait 5 s).
       expect(seconds).toBeLessThan(45);
+    }, 150_000);
+
+    it("scrapes a user's own labelled Service in another namespace, and mails its InstanceDown", async () => {
+      await waitFor(
+        'orders up, with job="orders"',
+        async () => {
+          const samples = await client.query('up{job="orders", namespace="shop"} == 1');
+          return samples.length === 1 ? samples : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      orders.process?.signal('SIGKILL');
+      const mail = await maildev.waitForEmail(
+        'the InstanceDown email for orders',
+        (m) =>
+          m.subject ===
+          `[FIRING:1] InstanceDown (critical) on orders: orders instance ${orders.target} is down`,
+        90_000,
+      );
+      expect(mail.text).toContain('connection refused');
+      expect(mail.text).toContain('service-overview?var-service=orders');
     }, 150_000);
   },
 );
