@@ -38,7 +38,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const reports = new ReportRunner({
     prometheus: new PrometheusClient(config.prometheusUrl, config.prometheusTimeoutMs),
-    job: config.webappJob,
     grafanaUrl: config.grafanaUrl,
     metrics: app.integrationMetrics,
     delivery: { ...config.delivery, sleep: options.sleep ?? ((ms) => sleepMs(ms)) },
@@ -48,7 +47,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Reports under way finish (or give up) before the process exits; close-with-grace bounds the wait.
   app.addHook('onClose', () => reports.drain());
 
-  await app.register(integrationRoutes, { publicUrl: config.publicUrl, corsOrigins: config.corsOrigins });
-  await app.register(tickRoutes, { returnUrlHosts: config.returnUrlHosts, reports, monotonic });
+  await app.register(integrationRoutes, {
+    publicUrl: config.publicUrl,
+    defaultService: config.webappJob,
+    corsOrigins: config.corsOrigins,
+  });
+  await app.register(tickRoutes, {
+    returnUrlHosts: config.returnUrlHosts,
+    defaultService: config.webappJob,
+    reports,
+    monotonic,
+  });
   return app;
 }

@@ -11,6 +11,8 @@ export const MESSAGE_EVENT_NAME = 'Webapp health report';
 export interface ReportJob {
   channelId: string;
   returnUrl: string;
+  /** The Prometheus job the report is about (the channel's `service` setting). */
+  service: string;
   thresholds: Thresholds;
   /** performance.now() when the tick arrived. */
   receivedAt: number;
@@ -19,7 +21,6 @@ export interface ReportJob {
 
 export interface ReportRunnerOptions {
   prometheus: PrometheusClient;
-  job: string;
   grafanaUrl: string;
   metrics: IntegrationMetrics;
   delivery: Omit<DeliveryOptions, 'onRetry'>;
@@ -56,14 +57,14 @@ export class ReportRunner {
     const at = new Date(Math.floor(this.#options.now() / 1000) * 1000);
     let report: ReturnType<typeof healthReport>;
     try {
-      const figures = await readFigures(prometheus, this.#options.job, at);
+      const figures = await readFigures(prometheus, job.service, at);
       report = healthReport(figures, job.thresholds, {
-        job: this.#options.job,
+        job: job.service,
         grafanaUrl: this.#options.grafanaUrl,
       });
     } catch (error) {
       job.log.warn({ err: error }, 'health report without figures: Prometheus failed');
-      report = unavailableReport(error, at, this.#options.job);
+      report = unavailableReport(error, at, job.service);
     }
     const message: TelexMessage = {
       message: report.message,

@@ -17,6 +17,10 @@ interface NumberSetting {
 }
 
 export const INTERVAL_LABEL = 'interval';
+/** The service a channel's reports are about: its Prometheus job (any, scraped or pushing). */
+export const SERVICE_LABEL = 'service';
+/** A Prometheus job as the reports' queries may name it: no quote or brace can reach the PromQL. */
+export const JOB_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_./-]*$/;
 /** Every 5 minutes (crontab). */
 export const DEFAULT_INTERVAL = '*/5 * * * *';
 
@@ -53,8 +57,15 @@ export interface TelexSetting {
   options?: string[];
 }
 
-export function declaredSettings(): TelexSetting[] {
+export function declaredSettings(defaultService: string): TelexSetting[] {
   return [
+    {
+      label: SERVICE_LABEL,
+      type: 'text',
+      required: true,
+      default: defaultService,
+      description: `The service to report on, by its Prometheus job (default ${defaultService}): the demo webapp or one of your own`,
+    },
     {
       label: INTERVAL_LABEL,
       type: 'text',
@@ -105,4 +116,16 @@ export function thresholdsFrom(settings: readonly ReceivedSetting[]): Thresholds
     thresholds[declared.key] = value;
   }
   return thresholds;
+}
+
+/** The service a tick asks about: its setting when set, else `defaultService`. */
+export function serviceFrom(settings: readonly ReceivedSetting[], defaultService: string): string {
+  const received = settings.find((setting) => setting.label === SERVICE_LABEL)?.default;
+  if (received === undefined || received === null || received === '') return defaultService;
+  if (typeof received !== 'string' || !JOB_PATTERN.test(received.trim())) {
+    throw new SettingError(
+      `settings: '${SERVICE_LABEL}' must be a Prometheus job name (${JOB_PATTERN.source}), got ${JSON.stringify(received)}`,
+    );
+  }
+  return received.trim();
 }

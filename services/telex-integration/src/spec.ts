@@ -28,7 +28,7 @@ const CREATED = '2026-11-22';
 const UPDATED = '2026-11-22';
 const REPOSITORY = 'https://github.com/fastify-observability-stack/fastify-observability-stack';
 
-export function integrationSpec(publicUrl: string): IntegrationSpec {
+export function integrationSpec(publicUrl: string, defaultService: string): IntegrationSpec {
   return {
     data: {
       date: { created_at: CREATED, updated_at: UPDATED },
@@ -44,14 +44,14 @@ export function integrationSpec(publicUrl: string): IntegrationSpec {
       integration_category: 'Monitoring & Logging',
       integration_type: 'interval',
       key_features: [
-        'p95 latency, request rate and error ratio of the webapp from Prometheus recording rules',
+        'p95 latency, request rate and error ratio of any service the channel picks (the webapp by default), from Prometheus recording rules',
         'CPU per instance and instances down, by name',
         'Thresholds per channel, each crossing named with its margin: status error for an instance down or failing requests, warning for slow requests or a busy CPU',
         'Answers each tick at once and posts the report to the channel in the background',
       ],
       author: 'Fastify Observability Stack',
       website: REPOSITORY,
-      settings: declaredSettings(),
+      settings: declaredSettings(defaultService),
       // Where Telex would forward the channel's messages: an interval integration takes none.
       target_url: '',
       tick_url: `${publicUrl}/tick`,

@@ -45,7 +45,9 @@ describe('the integration spec', () => {
       data.settings.map((s: { label: string; default: unknown }) => [s.label, s]),
     );
     expect(byLabel.interval).toMatchObject({ type: 'text', default: '*/5 * * * *' });
-    expect(Object.keys(byLabel)).toHaveLength(1 + THRESHOLD_SETTINGS.length);
+    // The service each channel reports on, the demo's by default (WEBAPP_JOB).
+    expect(byLabel.service).toMatchObject({ type: 'text', default: 'webapp' });
+    expect(Object.keys(byLabel)).toHaveLength(2 + THRESHOLD_SETTINGS.length);
     expect(byLabel['p95 latency threshold (ms)']).toMatchObject({ type: 'number', default: 500 });
     expect(byLabel['CPU threshold (% of a core)']).toMatchObject({ type: 'number', default: 80 });
     expect(byLabel['error ratio threshold (%)']).toMatchObject({ type: 'number', default: 5 });

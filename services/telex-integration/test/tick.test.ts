@@ -122,6 +122,29 @@ describe('POST /tick', () => {
     expect(JSON.parse(received?.body ?? '{}').message).toContain('Prometheus');
   });
 
+  it("reports on the service the channel's setting names, and refuses one that is no job name", async () => {
+    const telex = await telexStandIn();
+    const { app } = await makeApp();
+    const tick = (service: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/tick',
+        payload: tickBody(`${telex.url}/v1/return/c`, [{ label: 'service', default: service }]),
+      });
+    expect((await tick('orders')).statusCode).toBe(202);
+    const [received] = await telex.waitForRequests(1, 5000);
+    expect(JSON.parse(received?.body ?? '{}').message).toMatch(/^orders health: unknown/);
+
+    const bad = await tick('orders"} or vector(1) #');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      code: 'INVALID_SETTING',
+      message: expect.stringContaining("'service'"),
+    });
+    await settle();
+    expect(telex.requests).toHaveLength(1);
+  });
+
   it('refuses a return_url outside the allowlist without calling it', async () => {
     const telex = await telexStandIn();
     const { app } = await makeApp({ env: { TELEX_RETURN_URL_HOSTS: 'ping.telex.im' } });

@@ -7,6 +7,8 @@ const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect 
 
 export interface IntegrationRouteOptions {
   publicUrl: string;
+  /** The `service` setting's default (WEBAPP_JOB). */
+  defaultService: string;
   /** Origins whose pages may read the spec: Telex's web app fetches it from the browser. */
   corsOrigins: readonly string[];
 }
@@ -17,7 +19,7 @@ export async function integrationRoutes(
 ): Promise<void> {
   // Registered inside this plugin's scope: CORS headers on the spec and the logo, not on /tick.
   await app.register(cors, { origin: [...options.corsOrigins], methods: ['GET'] });
-  const spec = integrationSpec(options.publicUrl);
+  const spec = integrationSpec(options.publicUrl, options.defaultService);
   const schema = { summary: 'The integration spec Telex reads', tags: ['telex'] };
   app.get('/integration.json', { schema }, async () => spec);
   app.get('/', { schema }, async () => spec);

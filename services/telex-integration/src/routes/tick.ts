@@ -2,7 +2,7 @@ import { errorResponseRef, HttpError, sendError } from '@fos/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ReportRunner } from '../reports.ts';
-import { SettingError, thresholdsFrom } from '../settings.ts';
+import { SettingError, serviceFrom, thresholdsFrom } from '../settings.ts';
 
 const TickBody = Type.Object({
   channel_id: Type.String({ minLength: 1, maxLength: 200 }),
@@ -32,6 +32,8 @@ const BODY_ERRORS = new Set([
 
 export interface TickRouteOptions {
   returnUrlHosts: readonly string[];
+  /** The service of a tick whose `service` setting is unset (WEBAPP_JOB). */
+  defaultService: string;
   reports: ReportRunner;
   monotonic: () => number;
 }
@@ -80,14 +82,16 @@ export async function tickRoutes(app: FastifyInstance, options: TickRouteOptions
       const { channel_id: channelId, return_url: returnUrl, settings = [] } = request.body;
       checkReturnUrl(returnUrl, options.returnUrlHosts);
       let thresholds: ReturnType<typeof thresholdsFrom>;
+      let service: string;
       try {
         thresholds = thresholdsFrom(settings);
+        service = serviceFrom(settings, options.defaultService);
       } catch (error) {
         if (error instanceof SettingError) throw new HttpError(400, 'INVALID_SETTING', error.message);
         throw error;
       }
       ticks.labels('accepted').inc();
-      options.reports.start({ channelId, returnUrl, thresholds, receivedAt, log: request.log });
+      options.reports.start({ channelId, returnUrl, service, thresholds, receivedAt, log: request.log });
       return reply.code(202).send({ status: 'accepted', channel_id: channelId });
     },
   );
