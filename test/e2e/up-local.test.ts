@@ -67,6 +67,8 @@ describe.skipIf(!binaries)('make up-local', () => {
     const upLocal = await startUpLocal();
     try {
       await upLocal.waitForOutput(/Ctrl-C or quit stops everything/, 90_000);
+      // The commands' help follows the addresses, maybe in a later write.
+      await upLocal.waitForOutput(/kill +SIGKILL the webapp/, 10_000);
       const { env } = upLocal;
       const banner = upLocal.output();
       expect(banner).toContain(`Prometheus    http://127.0.0.1:${env.PROMETHEUS_PORT}`);

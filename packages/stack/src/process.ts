@@ -2,15 +2,40 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 
-/** A free TCP port on 127.0.0.1 (the kernel picks it; the tiny race before use is acceptable in tests). */
-export async function freePort(): Promise<number> {
+/**
+ * Ports the tests hand out lie below Linux's ephemeral range (32768-60999 by default), where the
+ * kernel picks the local port of every outgoing connection: a port the kernel chose for bind(0) and
+ * released could be taken by one of those before the process it was meant for binds it (seen in CI:
+ * an Alertmanager's "bind: address already in use").
+ */
+const PORT_RANGE = { from: 20_000, to: 32_767 } as const;
+const handedOut = new Set<number>();
+
+async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+  const listening = once(server, 'listening').then(
+    () => true,
+    () => false,
+  );
+  server.once('error', () => {});
+  server.listen(port, '127.0.0.1');
+  const ok = await Promise.race([listening, once(server, 'error').then(() => false)]);
+  if (ok) {
+    server.close();
+    await once(server, 'close');
+  }
+  return ok;
+}
+
+/** A free TCP port on 127.0.0.1, never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port between ${PORT_RANGE.from} and ${PORT_RANGE.to} after 200 tries`);
 }
 
 export async function waitFor<T>(
