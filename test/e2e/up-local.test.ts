@@ -131,7 +131,14 @@ describe.skipIf(!binaries)('make up-local', () => {
       expect(upLocal.output()).toContain('stopped; data removed');
       expect(existsSync(dataDir)).toBe(false);
     } finally {
-      upLocal.child.kill('SIGKILL');
+      // After a failed assertion the stack still runs: quit stops its processes (SIGKILL would leave
+      // them running as orphans, as a failed CI run did); SIGKILL only if quit does not end it.
+      if (upLocal.child.exitCode === null) {
+        upLocal.send('quit');
+        const timer = setTimeout(() => upLocal.child.kill('SIGKILL'), 30_000);
+        await upLocal.exited;
+        clearTimeout(timer);
+      }
     }
   }, 240_000);
 

@@ -51,6 +51,15 @@ describe('@fos/fastify-http-metrics', () => {
       sumSamples(exposition, 'http_request_duration_seconds_count', labels);
     expect(count({ route: '/orders/:id', method: 'GET', status_code: '200' })).toBe(2);
     expect(count({ route: '/orders/:id', method: 'GET', status_code: '500' })).toBe(1);
+    // The HEAD route Fastify adds for a GET has its own series, each request counted once.
+    await app.inject({ method: 'HEAD', url: '/orders/1' });
+    const afterHead = await scrape(app);
+    expect(
+      sumSamples(afterHead, 'http_request_duration_seconds_count', { route: '/orders/:id', method: 'HEAD' }),
+    ).toBe(1);
+    expect(
+      sumSamples(afterHead, 'http_request_duration_seconds_count', { route: '/orders/:id', method: 'GET' }),
+    ).toBe(3);
     expect(count({ route: UNMATCHED_ROUTE_LABEL, method: 'GET', status_code: '404' })).toBe(1);
     expect(count({ route: UNMATCHED_ROUTE_LABEL, method: OTHER_METHOD_LABEL })).toBe(1);
     // Probes and scrapes are left out.
