@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { freePort, RestartableProcess } from '@fos/stack/process';
-import { cpuMicros, load } from './lib/load.ts';
+import { measureLoad } from './lib/load.ts';
 import { median, table } from './lib/table.ts';
 import { VARIANTS, type Variant } from './lib/variants.ts';
+import { serverLauncher } from './lib/webapp-process.ts';
 import { pairedRatio } from './overhead.ts';
 
 const LIB = new URL('./lib/', import.meta.url).pathname;
@@ -18,16 +19,15 @@ export interface InstrumentationRun {
   variant: Variant;
   round: number;
   requestsPerSecond: number;
+  p50Ms: number;
   p99Ms: number;
   errors: number;
   cpuMicrosPerRequest: number;
 }
 
 function server(variant: Variant, port: number): RestartableProcess {
-  // BENCH_SERVER_CPU pins the server to a core, as for the webapp (make bench).
-  const cpu = process.env.BENCH_SERVER_CPU;
   const [command, ...args] = [
-    ...(cpu ? ['taskset', '-c', cpu] : []),
+    ...serverLauncher(),
     process.execPath,
     ...(variant === 'otel' ? ['--import', join(LIB, 'otel-setup.ts')] : []),
     join(LIB, 'instrumented-server.ts'),
@@ -56,19 +56,12 @@ export async function measureInstrumentations(
       const process_ = server(variant, port);
       await process_.start(20_000);
       try {
-        const url = `http://127.0.0.1:${port}/orders/42`;
-        if (options.warmupSeconds > 0) await load(url, options.warmupSeconds, options.connections);
-        const pid = process_.process?.child.pid;
-        const before = cpuMicros(pid);
-        const result = await load(url, options.durationSeconds, options.connections);
-        const run: InstrumentationRun = {
-          variant,
-          round,
-          requestsPerSecond: result.requests.average,
-          p99Ms: result.latency.p99,
-          errors: result.errors + result.non2xx,
-          cpuMicrosPerRequest: (cpuMicros(pid) - before) / Math.max(result.requests.total, 1),
-        };
+        const measured = await measureLoad(
+          `http://127.0.0.1:${port}/orders/42`,
+          process_.process?.child.pid,
+          options,
+        );
+        const run: InstrumentationRun = { variant, round, ...measured };
         runs.push(run);
         log(
           `round ${round}/${options.rounds} ${variant.padEnd(16)} ${run.requestsPerSecond.toFixed(0)} req/s`,

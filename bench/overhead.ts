@@ -1,4 +1,4 @@
-import { cpuMicros, load } from './lib/load.ts';
+import { measureLoad } from './lib/load.ts';
 import { median, quantile, table } from './lib/table.ts';
 import { startBenchWebapp } from './lib/webapp-process.ts';
 
@@ -67,21 +67,12 @@ export async function measureOverhead(options: OverheadOptions, log: (line: stri
     for (const variant of order) {
       const webapp = await startBenchWebapp(variant.env);
       try {
-        const url = `${webapp.url}${options.path}`;
-        if (options.warmupSeconds > 0) await load(url, options.warmupSeconds, options.connections);
-        const pid = webapp.process?.child.pid;
-        const cpuBefore = cpuMicros(pid);
-        const result = await load(url, options.durationSeconds, options.connections);
-        const cpuUsed = cpuMicros(pid) - cpuBefore;
-        const run: VariantRun = {
-          variant: variant.name,
-          round,
-          requestsPerSecond: result.requests.average,
-          p50Ms: result.latency.p50,
-          p99Ms: result.latency.p99,
-          errors: result.errors + result.non2xx,
-          cpuMicrosPerRequest: cpuUsed / Math.max(result.requests.total, 1),
-        };
+        const measured = await measureLoad(
+          `${webapp.url}${options.path}`,
+          webapp.process?.child.pid,
+          options,
+        );
+        const run: VariantRun = { variant: variant.name, round, ...measured };
         runs.push(run);
         log(
           `round ${round}/${options.rounds} ${variant.name.padEnd(12)} ${run.requestsPerSecond.toFixed(0)} req/s, p99 ${run.p99Ms} ms, ${run.cpuMicrosPerRequest.toFixed(1)} µs CPU/request`,

@@ -6,6 +6,27 @@ export function load(url: string, seconds: number, connections: number) {
   return autocannon({ url, connections, duration: seconds, pipelining: 1 });
 }
 
+/**
+ * One measured run against a server process: a warm-up, then `durationSeconds` of load, with the
+ * process's CPU time per request (overhead.ts and instrumentations.ts).
+ */
+export async function measureLoad(
+  url: string,
+  pid: number | undefined,
+  options: { warmupSeconds: number; durationSeconds: number; connections: number },
+) {
+  if (options.warmupSeconds > 0) await load(url, options.warmupSeconds, options.connections);
+  const cpuBefore = cpuMicros(pid);
+  const result = await load(url, options.durationSeconds, options.connections);
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    cpuMicrosPerRequest: (cpuMicros(pid) - cpuBefore) / Math.max(result.requests.total, 1),
+  };
+}
+
 /** utime + stime of a process in microseconds (Linux /proc; 0 elsewhere). */
 export function cpuMicros(pid: number | undefined): number {
   try {

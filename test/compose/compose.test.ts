@@ -11,9 +11,8 @@ import { PrometheusClient } from '@fos/stack/prometheus';
 import { pinnedTool, pinOf } from '@fos/stack/tools';
 import { pinnedVersion } from '@fos/stack/versions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
-import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import {
+  DEMO_STACK_DASHBOARDS,
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
   expectInstanceDownEmail,
@@ -281,11 +280,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     await expectWebappTargetsUp(prometheus(), 1, 60_000);
     // Until every rate window holds data, not a fixed minute.
     await expectEveryRecordingRuleHasData(prometheus(), 150_000, PUSHED_SERVICE_RULES);
-    const panels = await expectEveryPanelHasData(
-      prometheus(),
-      [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID],
-      60_000,
-    );
+    const panels = await expectEveryPanelHasData(prometheus(), DEMO_STACK_DASHBOARDS, 60_000);
     reportFigure(`compose: ${panels} panel queries returned data`);
   }, 240_000);
 

@@ -3,9 +3,8 @@ import { parseExposition, sumSamples } from '@fos/stack/prom-text';
 import { Stack, type Webapp } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
-import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
-import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import {
+  DEMO_STACK_DASHBOARDS,
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
   expectInstanceDownEmail,
@@ -43,11 +42,7 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       // Steady traffic until every rate window holds data (the longest is a minute and more).
       const trafficFrom = Date.now();
       await expectEveryRecordingRuleHasData(prometheus, 120_000, PUSHED_SERVICE_RULES);
-      const panels = await expectEveryPanelHasData(
-        prometheus,
-        [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID],
-        60_000,
-      );
+      const panels = await expectEveryPanelHasData(prometheus, DEMO_STACK_DASHBOARDS, 60_000);
       reportFigure(
         `${panels} panel queries returned data after ${seconds(Date.now() - trafficFrom)} s of steady traffic`,
       );

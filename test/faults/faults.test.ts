@@ -6,9 +6,11 @@ import { waitFor } from '@fos/stack/process';
 import { Stack, type Webapp } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
-import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
-import { expectEveryPanelHasData, expectWebappTargetsUp } from '../support/acceptance.ts';
+import {
+  DEMO_STACK_DASHBOARDS,
+  expectEveryPanelHasData,
+  expectWebappTargetsUp,
+} from '../support/acceptance.ts';
 import { reportFigure } from '../support/report.ts';
 import { describeFault, type Fault, faultPlan, type Incident } from './plan.ts';
 
@@ -183,7 +185,7 @@ async function runIncident(stack: Stack, incident: Incident): Promise<void> {
   expect(count(firingSubject), `${describeFault(incident.whileFiring)}: firing emails`).toBe(1);
   expect(count(resolvedSubject), `${describeFault(incident.whileResolving)}: resolved emails`).toBe(1);
   expect(firingFault.samplesLost + resolvingFault.samplesLost, 'scraped history lost').toBe(0);
-  await expectEveryPanelHasData(stack.prometheus.client, [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID]);
+  await expectEveryPanelHasData(stack.prometheus.client, DEMO_STACK_DASHBOARDS);
 }
 
 function printTable(): void {

@@ -5,6 +5,8 @@ import type { Mail, MaildevApi } from '@fos/stack/maildev';
 import { waitFor } from '@fos/stack/process';
 import type { PrometheusClient } from '@fos/stack/prometheus';
 import { expect } from 'vitest';
+import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
+import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import { panelQueries, substituteVariables } from './panels.ts';
 import { alertRules, recordingRules } from './repo.ts';
 
@@ -40,6 +42,9 @@ async function expectNoneMissing(what: string, missing: () => Promise<string[]>,
   ).catch(() => {});
   expect(last, what).toEqual([]);
 }
+
+/** The dashboards the demo stack fills: any service's (the webapp picked), and the demo's counter. */
+export const DEMO_STACK_DASHBOARDS = [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID] as const;
 
 /** The rules only a service pushing by OTLP feeds: a stack without one leaves them empty. */
 export const PUSHED_SERVICE_RULES = ['job:target_info:last_push_timestamp'];

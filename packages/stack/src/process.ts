@@ -13,13 +13,13 @@ const handedOut = new Set<number>();
 
 async function canListen(port: number): Promise<boolean> {
   const server = createServer();
+  // once() rejects when 'error' comes first (EADDRINUSE).
   const listening = once(server, 'listening').then(
     () => true,
     () => false,
   );
-  server.once('error', () => {});
   server.listen(port, '127.0.0.1');
-  const ok = await Promise.race([listening, once(server, 'error').then(() => false)]);
+  const ok = await listening;
   if (ok) {
     server.close();
     await once(server, 'close');

@@ -1,5 +1,6 @@
 import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
+import { JOB_PATTERN } from './settings.ts';
 
 /** Every variable the service reads, with its default: the one place defaults live. */
 const EnvSchema = Type.Object({
@@ -12,7 +13,7 @@ const EnvSchema = Type.Object({
   /** Origins allowed to read integration.json from a browser (CORS), comma-separated: Telex's web apps. */
   TELEX_CORS_ORIGINS: Type.String({ default: 'https://telex.im,https://staging.telex.im' }),
   /** The Prometheus job of the webapp the reports are about. */
-  WEBAPP_JOB: Type.String({ default: 'webapp', pattern: '^[a-zA-Z_][a-zA-Z0-9_./-]*$' }),
+  WEBAPP_JOB: Type.String({ default: 'webapp', pattern: JOB_PATTERN.source }),
   /** The Grafana the channel's members reach, for the dashboard link in reports; empty leaves it out. */
   GRAFANA_URL: Type.String({ default: '' }),
   PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
