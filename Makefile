@@ -47,8 +47,8 @@ typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types
 test: lint typecheck tools ## Everything: lint, types and every test suite (what CI runs)
 	$(WITH_NODE) $(BIN)/vitest run
 
-test-unit: install ## The unit suites only: the webapp, the generator, the Telex integration and @fos/fastify-http-metrics
-	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration --project fastify-http-metrics
+test-unit: install ## The unit suites only: the webapp, the generator, the Telex integration, web-auth and @fos/fastify-http-metrics
+	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration --project web-auth --project fastify-http-metrics
 
 e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager)
 	$(WITH_NODE) $(BIN)/vitest run --project e2e
@@ -100,10 +100,13 @@ scenario: install ## Send a generator scenario to the running stack (make up or 
 	@curl -fs -o /dev/null --max-time 3 "$(TARGET)/health" || { echo "no webapp answers at $(TARGET): start the stack (make up or make up-local), or set TARGET" >&2; exit 2; }
 	$(WITH_NODE) node services/request-generator/src/cli.ts --target "$(TARGET)" --scenario "$(SCENARIO)" --report-every 10 $(ARGS)
 
-# The Alertmanager both stacks publish: ALERTMANAGER_PORT from .env, else 9093. ALERTMANAGER_URL= overrides it.
-ALERTMANAGER_URL ?= http://127.0.0.1:$(or $(shell sed -n 's/^ALERTMANAGER_PORT=\([0-9]*\).*/\1/p' .env 2>/dev/null),9093)
+# The Alertmanager both stacks publish: PUBLISH_ADDRESS and ALERTMANAGER_PORT from .env, else
+# 127.0.0.1:9093. ALERTMANAGER_URL= overrides it. It logs in with the stack password where there is one.
+env_value = $(shell sed -n 's/^$(1)=\([^ #]*\).*/\1/p' .env 2>/dev/null)
+ALERTMANAGER_URL ?= http://$(or $(call env_value,PUBLISH_ADDRESS),127.0.0.1):$(or $(call env_value,ALERTMANAGER_PORT),9093)
+STACK_PASSWORD_FILE := $(or $(call env_value,STACK_PASSWORD_FILE),./secrets/stack_password)
 test-alert: install ## Send a harmless TestAlert through the running stack: checks email and every chat receiver (resolves in 2 min)
-	$(WITH_NODE) node packages/stack/src/test-alert.ts "$(ALERTMANAGER_URL)"
+	$(WITH_NODE) node packages/stack/src/test-alert.ts "$(ALERTMANAGER_URL)" "$(STACK_PASSWORD_FILE)"
 
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")
@@ -118,7 +121,8 @@ compose-cli:
 	@$(require_compose)
 
 # First run: .env from .env.example with a random Grafana admin password (there is no default one);
-# make up also fills an empty one in an .env that exists.
+# make up also fills an empty one in an .env that exists, and makes the stack password file
+# (STACK_PASSWORD_FILE) when there is none: 644, so the containers' users read it, in a 700 folder.
 random_password = head -c 18 /dev/urandom | base64 | tr -d '/+=\n'
 .env:
 	@password=$$($(random_password)); \
@@ -129,16 +133,22 @@ up: compose-cli .env ## Build, check .env (scripts/check-env.sh), start the stac
 	@if grep -q '^GRAFANA_ADMIN_PASSWORD=$$' .env; then \
 	  password=$$($(random_password)); sed -i "s/^GRAFANA_ADMIN_PASSWORD=$$/GRAFANA_ADMIN_PASSWORD=$$password/" .env; \
 	  echo "set a random GRAFANA_ADMIN_PASSWORD in .env (it was empty)"; fi
+	@file="$(STACK_PASSWORD_FILE)"; if [ ! -s "$$file" ]; then \
+	  mkdir -p "$$(dirname "$$file")"; [ "$$(dirname "$$file")" != ./secrets ] || chmod 700 secrets; \
+	  (umask 022; $(random_password) > "$$file"); \
+	  echo "created $$file: the stack password (Prometheus and Alertmanager ask for it, user stack, once PUBLISH_ADDRESS is not 127.0.0.1)"; fi
 	$(COMPOSE) build
 	@scripts/check-env.sh .env $(COMPOSE)
 	$(COMPOSE) up -d
 	@set -a; source .env; set +a; \
+	address="$${PUBLISH_ADDRESS:-127.0.0.1}"; login=""; \
+	[ "$$address" = 127.0.0.1 ] || login="  (user stack, password in $(STACK_PASSWORD_FILE))"; \
 	echo; \
 	case ",$${COMPOSE_PROFILES}," in *,grafana,*) \
-	  echo "  Grafana       http://127.0.0.1:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)" ;; \
+	  echo "  Grafana       http://$$address:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)" ;; \
 	  *) echo "  Grafana       not started: COMPOSE_PROFILES in .env has no grafana" ;; esac; \
-	echo "  Prometheus    http://127.0.0.1:$${PROMETHEUS_PORT:-9090}"; \
-	echo "  Alertmanager  http://127.0.0.1:$${ALERTMANAGER_PORT:-9093}"; \
+	echo "  Prometheus    http://$$address:$${PROMETHEUS_PORT:-9090}$$login"; \
+	echo "  Alertmanager  http://$$address:$${ALERTMANAGER_PORT:-9093}$$login"; \
 	echo "  Alert emails  http://127.0.0.1:$${MAILDEV_PORT:-1080}  (maildev)"; \
 	echo "  webapp        http://127.0.0.1:$${WEBAPP_PORTS%%-*}  (docs at /docs, metrics at /metrics)"; \
 	echo "  Telex         http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/integration.json  (the integration spec)"; \

@@ -15,6 +15,7 @@ export default defineConfig({
       service('webapp'),
       service('request-generator'),
       service('telex-integration'),
+      service('web-auth'),
       {
         test: {
           name: 'fastify-http-metrics',

@@ -6,7 +6,8 @@
 #   scripts/check-env.sh ENV_FILE [COMPOSE COMMAND...]     (default: docker compose --env-file ENV_FILE)
 # 1. Compose reads the file (a port that is no number: Compose's own words, with the variable named).
 # 2. Each service of ours checks its configuration in its own container (`--check-config`: the
-#    same code that checks it at start), and Alertmanager's render-config.sh renders its config.
+#    same code that checks it at start; web-auth: PUBLISH_ADDRESS and the stack password file), and
+#    Alertmanager's render-config.sh renders its config.
 # 3. Every port the stack publishes is free, unless this stack is already running.
 set -euo pipefail
 env_file="${1:?usage: scripts/check-env.sh ENV_FILE [COMPOSE COMMAND...]}"
@@ -33,6 +34,12 @@ if ! config="$("${compose[@]}" config 2>&1)"; then
   fail "$env_file: $reason"
 fi
 
+# Compose mounts the stack password as a secret: a missing file would stop every check below with
+# Docker's words about a bind mount.
+password_file="$(sed -n 's/^STACK_PASSWORD_FILE=\(.*\)$/\1/p' "$env_file" | tail -n 1)"
+password_file="${password_file:-./secrets/stack_password}"
+[ -s "$password_file" ] || fail "STACK_PASSWORD_FILE=$password_file in $env_file: no such file, or it is empty: make up creates one (24 random letters and digits), or write one line of 12 or more letters and digits there"
+
 check() { # RUN ARGUMENTS...: `docker compose run` them in a new container, nothing else started
   local output
   if ! output="$("${compose[@]}" run --rm --no-deps -T "$@" 2>&1)"; then
@@ -44,13 +51,17 @@ check() { # RUN ARGUMENTS...: `docker compose run` them in a new container, noth
 check webapp --check-config
 check request-generator --check-config
 check telex-integration --check-config
+check web-auth --check-config
 check --entrypoint /bin/sh alertmanager /etc/alertmanager/render-config.sh
 
 if [ -z "$("${compose[@]}" ps -q 2>/dev/null)" ]; then
-  for port in $(printf '%s\n' "$config" | sed -n 's/^ *published: "\{0,1\}\([0-9]*\).*$/\1/p' | sort -u); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  # address:port of each published port: host_ip comes before published in each entry.
+  for published in $(printf '%s\n' "$config" | sed -n -e 's/^ *host_ip: \(.*\)$/\1/p' \
+    -e 's/^ *published: "\{0,1\}\([0-9]*\).*$/:\1/p' | paste -sd ' ' - | sed 's/ :/:/g' | tr ' ' '\n' | sort -u); do
+    address="${published%%:*}" port="${published##*:}"
+    if (exec 3<>"/dev/tcp/$address/$port") 2>/dev/null; then
       names="$(variables_set_to "$port")"
-      fail "127.0.0.1:$port is in use (${names:-a default port of docker-compose.yml}, set in $env_file): stop what listens there, or set another port"
+      fail "$address:$port is in use (${names:-a default port of docker-compose.yml}, set in $env_file): stop what listens there, or set another port"
     fi
   done
 fi

@@ -7,7 +7,7 @@ import { REPO, repoPath } from '@fos/repo/paths';
 import { run } from '@fos/stack/exec';
 import { MaildevApi } from '@fos/stack/maildev';
 import { freePort, waitFor } from '@fos/stack/process';
-import { PrometheusClient } from '@fos/stack/prometheus';
+import { authorization, type Login, PrometheusClient } from '@fos/stack/prometheus';
 import { pinnedTool, pinOf } from '@fos/stack/tools';
 import { pinnedVersion } from '@fos/stack/versions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,14 @@ let envFile = '';
 let dockerConfig = '';
 let standIns: StandIn[] = [];
 const ports = { prometheus: 0, alertmanager: 0, alertmanager2: 0, maildev: 0, telexIntegration: 0 };
+/**
+ * Published beyond 127.0.0.1, as a user publishes on a LAN address: on another address of the loopback
+ * network, so nothing listens beyond this machine, and Prometheus and the Alertmanagers ask for the
+ * stack login. Every check below goes through it; maildev, the webapp and Telex stay on 127.0.0.1.
+ */
+const PUBLISHED = '127.0.0.2';
+const login: Login = { username: 'stack', password: randomBytes(18).toString('base64url') };
+let passwordFile = '';
 /** Free ports in a row: the first is WEBAPP_PORTS, as .env.example gives one; all of them for --scale. */
 let webappRange = '';
 
@@ -158,7 +166,7 @@ function writtenDirectories(service: BuiltService): string[] {
 }
 
 describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
-  const prometheus = () => new PrometheusClient(`http://127.0.0.1:${ports.prometheus}`);
+  const prometheus = () => new PrometheusClient(`http://${PUBLISHED}:${ports.prometheus}`, login);
   const mail = () => new MaildevApi(`http://127.0.0.1:${ports.maildev}`);
 
   beforeAll(async () => {
@@ -192,9 +200,15 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       WEBAPP_PORTS: webappRange.split('-')[0] as string,
       // The documented way to run without Grafana, which has no stand-in image here.
       COMPOSE_PROFILES: '',
+      PUBLISH_ADDRESS: PUBLISHED,
     };
-    envFile = join(await mkdtemp(join(tmpdir(), 'compose-test-')), '.env');
-    // The user's .env.example with only ports, the password and the profiles set: the defaults under test.
+    const dir = await mkdtemp(join(tmpdir(), 'compose-test-'));
+    envFile = join(dir, '.env');
+    // As make up writes it: one line, readable by the containers' users.
+    passwordFile = join(dir, 'stack_password');
+    await writeFile(passwordFile, `${login.password}\n`, { mode: 0o644 });
+    settings.STACK_PASSWORD_FILE = passwordFile;
+    // The user's .env.example with only ports, the passwords, the profiles and the address set: the defaults under test.
     await writeFile(
       envFile,
       example.replace(/^([A-Z0-9_]+)=.*$/gm, (line, name: string) =>
@@ -215,6 +229,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       'fastify-observability-stack/webapp:0.1.0',
       'fastify-observability-stack/request-generator:0.1.0',
       'fastify-observability-stack/telex-integration:0.1.0',
+      'fastify-observability-stack/web-auth:0.1.0',
     ]) {
       reportFigure(`compose: image ${image} ${(await imageSizeMb(image)).toFixed(0)} MB`);
     }
@@ -329,7 +344,10 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       const status = await waitFor(
         `the Alertmanager on ${port} clustered with its peer`,
         async () => {
-          const body = (await (await fetch(`http://127.0.0.1:${port}/api/v2/status`)).json()) as {
+          const response = await fetch(`http://${PUBLISHED}:${port}/api/v2/status`, {
+            headers: authorization(login),
+          });
+          const body = (await response.json()) as {
             cluster: { status: string; peers: unknown[] };
           };
           return body.cluster.peers.length === 2 ? body : undefined;
@@ -341,6 +359,66 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const [discovered] = await prometheus().query('prometheus_notifications_alertmanagers_discovered');
     expect(discovered?.value[1]).toBe('2');
     reportFigure('compose: the two Alertmanagers form one cluster, and Prometheus sends to both');
+  }, 120_000);
+
+  it('asks for the stack login beyond 127.0.0.1: 401 without it, at the UIs, the APIs and both write receivers', async () => {
+    const refused: string[] = [];
+    const requests: [string, RequestInit][] = [
+      [`http://${PUBLISHED}:${ports.prometheus}/-/ready`, {}],
+      [`http://${PUBLISHED}:${ports.prometheus}/api/v1/query?query=up`, {}],
+      [`http://${PUBLISHED}:${ports.prometheus}/api/v1/write`, { method: 'POST', body: 'x' }],
+      [`http://${PUBLISHED}:${ports.prometheus}/api/v1/otlp/v1/metrics`, { method: 'POST', body: 'x' }],
+      [`http://${PUBLISHED}:${ports.alertmanager}/api/v2/alerts`, { method: 'POST', body: '[]' }],
+      [`http://${PUBLISHED}:${ports.alertmanager2}/api/v2/status`, {}],
+    ];
+    for (const [url, init] of requests) {
+      const response = await fetch(url, init);
+      expect(response.status, `${init.method ?? 'GET'} ${url}`).toBe(401);
+      refused.push(`${init.method ?? 'GET'} ${new URL(url).pathname}`);
+      const wrong = await fetch(url, {
+        ...init,
+        headers: authorization({ ...login, password: 'wrong-password' }),
+      });
+      expect(wrong.status, `${url} with a wrong password`).toBe(401);
+    }
+    // Nothing on 127.0.0.1: the UIs are published on PUBLISH_ADDRESS alone.
+    await expect(fetch(`http://127.0.0.1:${ports.prometheus}/-/ready`)).rejects.toThrow();
+    const logs = await compose(['logs', '--no-log-prefix', 'web-auth']);
+    expect(logs).toContain(
+      `web-auth: published on ${PUBLISHED}: Prometheus and Alertmanager ask for user stack`,
+    );
+    reportFigure(
+      `compose: published on ${PUBLISHED}, Prometheus and the Alertmanagers answer 401 without the login (and with a wrong one): ${refused.join(', ')}; every other check of this suite logs in`,
+    );
+  }, 60_000);
+
+  it('sends make test-alert through the Alertmanager with the login, to the email', async () => {
+    const sent = await run(
+      process.execPath,
+      [
+        repoPath('packages/stack/src/test-alert.ts'),
+        `http://${PUBLISHED}:${ports.alertmanager}`,
+        passwordFile,
+      ],
+      { cwd: REPO, timeoutMs: 30_000 },
+    );
+    expect(sent.code, sent.stderr).toBe(0);
+    const email = await mail().waitForEmail(
+      'the TestAlert email',
+      (e) => e.subject.includes('TestAlert'),
+      60_000,
+    );
+    expect(email.subject).toContain('FIRING');
+    const refused = await run(
+      process.execPath,
+      [repoPath('packages/stack/src/test-alert.ts'), `http://${PUBLISHED}:${ports.alertmanager}`],
+      { cwd: REPO, timeoutMs: 30_000 },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/asks for the stack login; give the file of the stack password.*: 401/);
+    reportFigure(
+      `compose: make test-alert with the login: "${email.subject}"; without it: ${refused.stderr.trim()}`,
+    );
   }, 120_000);
 
   it('serves the Telex integration spec at the published port, and Prometheus scrapes the service', async () => {
@@ -396,6 +474,14 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
         /^make up: \S+: telex-integration: invalid configuration: TELEX_RETURN_URL_HOSTS must be/,
       ],
       [{ WEBAPP_PORTS: 'abc' }, /^make up: WEBAPP_PORTS=abc in \S+: expected a port number/],
+      [
+        { PUBLISH_ADDRESS: '0.0.0.0' },
+        /^make up: \S+: web-auth: invalid configuration: PUBLISH_ADDRESS must be .*not 0\.0\.0\.0, got '0\.0\.0\.0'$/,
+      ],
+      [
+        { STACK_PASSWORD_FILE: '/nonexistent/stack_password' },
+        /^make up: STACK_PASSWORD_FILE=\/nonexistent\/stack_password in \S+: no such file, or it is empty: make up creates one/,
+      ],
     ] as const) {
       const bad = await checkEnv(settings);
       said.push(bad.stderr.trim());
@@ -410,7 +496,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       expect(taken.code).toBe(2);
       said.push(taken.stderr.trim());
       expect(taken.stderr.trim()).toMatch(
-        /^make up: 127\.0\.0\.1:\d+ is in use \([A-Z0-9_]+(?: and [A-Z0-9_]+)*, set in \S+\): stop what listens there/,
+        /^make up: 127\.0\.0\.[12]:\d+ is in use \([A-Z0-9_]+(?: and [A-Z0-9_]+)*, set in \S+\): stop what listens there/,
       );
     } finally {
       await run('docker', ['compose', '-p', other, '-f', 'docker-compose.yml', 'down', '-v'], {
@@ -435,7 +521,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const stoppedAt = Date.now();
     await compose(['stop', 'webapp']);
     // Either its failed scrapes fire the alert (naming it) or its target leaves DNS first (naming none).
-    const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000);
+    const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000, PUBLISHED);
     reportFigure(
       `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker compose stop`,
     );
@@ -450,7 +536,8 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const services = readYaml<{ services: Record<string, BuiltService> }>('docker-compose.yml').services;
     const checked: string[] = [];
     for (const [name, service] of Object.entries(services)) {
-      if (!service.build || name === 'maildev') continue;
+      // web-auth has exited: what it writes is the web configuration Prometheus started with.
+      if (!service.build || name === 'maildev' || name === 'web-auth') continue;
       const dirs = writtenDirectories(service);
       expect(dirs.length, name).toBeGreaterThan(0);
       for (const dir of dirs) {

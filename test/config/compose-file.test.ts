@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { run } from '@fos/stack/exec';
 import { composePrometheusFlags } from '@fos/stack/prometheus';
 import { pinnedTool } from '@fos/stack/tools';
+import { STACK_USER } from '@fos/web-auth/web-config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO, readYaml, repoPath } from '../support/repo.ts';
@@ -19,6 +20,10 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   mem_limit?: string;
   profiles?: string[];
+  restart?: string;
+  secrets?: string[];
+  environment?: Record<string, string>;
+  entrypoint?: string[];
 }
 interface Compose {
   'x-node-build-args': { NODE_IMAGE: string };
@@ -29,6 +34,8 @@ interface Compose {
 
 const compose = readYaml<Compose>('docker-compose.yml');
 const services = Object.entries(compose.services);
+/** Services that run until stopped; the rest (web-auth) do their work and exit. */
+const longRunning = services.filter(([, s]) => s.restart !== 'no');
 const dockerCompose = pinnedTool('docker-compose');
 
 describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', () => {
@@ -59,6 +66,38 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
     expect(resolved.services.grafana?.ports).toEqual([
       expect.objectContaining({ host_ip: '127.0.0.1', published: '3000', target: 3000 }),
     ]);
+  });
+
+  it('publishes the UIs on PUBLISH_ADDRESS, with the links in alerts pointing there, and the rest on 127.0.0.1', async () => {
+    const file = await envFile('test-only');
+    await writeFile(
+      file,
+      readFileSync(file, 'utf8').replace(/^PUBLISH_ADDRESS=.*$/m, 'PUBLISH_ADDRESS=192.168.1.10'),
+    );
+    const result = await run(dockerCompose as string, ['--env-file', file, 'config'], { cwd: REPO, env });
+    expect(result.code, result.stderr).toBe(0);
+    const resolved = parse(result.stdout) as {
+      services: Record<
+        string,
+        { environment?: Record<string, string>; ports?: { host_ip: string }[]; command?: string[] }
+      >;
+    };
+    const hosts = Object.fromEntries(
+      Object.entries(resolved.services).map(([name, s]) => [name, (s.ports ?? []).map((p) => p.host_ip)]),
+    );
+    expect(hosts).toMatchObject({
+      grafana: ['192.168.1.10'],
+      prometheus: ['192.168.1.10'],
+      alertmanager: ['192.168.1.10'],
+      'alertmanager-2': ['192.168.1.10'],
+      maildev: ['127.0.0.1'],
+      webapp: ['127.0.0.1'],
+      'telex-integration': ['127.0.0.1'],
+    });
+    expect(resolved.services.prometheus?.command).toContain('--web.external-url=http://192.168.1.10:9090');
+    expect(resolved.services.alertmanager?.command).toContain('--web.external-url=http://192.168.1.10:9093');
+    expect(resolved.services.alertmanager?.environment?.GRAFANA_URL).toBe('http://192.168.1.10:3000');
+    expect(resolved.services['web-auth']?.environment?.PUBLISH_ADDRESS).toBe('192.168.1.10');
   });
 
   it('starts without Grafana when .env sets COMPOSE_PROFILES empty', async () => {
@@ -140,7 +179,7 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
 });
 
 describe('docker-compose.yml conventions', () => {
-  it('runs seven services of the stack always, Grafana in the grafana profile .env.example turns on, k6 on demand', () => {
+  it('runs eight services of the stack always (web-auth once, before Prometheus and the Alertmanagers), Grafana in the grafana profile .env.example turns on, k6 on demand', () => {
     const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
     expect(always.sort()).toEqual(
       [
@@ -150,6 +189,7 @@ describe('docker-compose.yml conventions', () => {
         'prometheus',
         'request-generator',
         'telex-integration',
+        'web-auth',
         'webapp',
       ].sort(),
     );
@@ -173,7 +213,7 @@ describe('docker-compose.yml conventions', () => {
   });
 
   it('checks health every second while a service starts (start_interval, Docker Engine 25+)', () => {
-    for (const [name, service] of services) expect(service.healthcheck?.start_interval, name).toBe('1s');
+    for (const [name, service] of longRunning) expect(service.healthcheck?.start_interval, name).toBe('1s');
   });
 
   it('pins every image tag', () => {
@@ -202,19 +242,66 @@ describe('docker-compose.yml conventions', () => {
     }
   });
 
-  it('gives every service a healthcheck, and waits for health in every depends_on', () => {
+  it('gives every long-running service a healthcheck, and waits for health, or for a one-shot to succeed, in every depends_on', () => {
+    for (const [name, service] of longRunning) expect(service.healthcheck?.test, name).toBeDefined();
     for (const [name, service] of services) {
-      expect(service.healthcheck?.test, name).toBeDefined();
       for (const [dependency, spec] of Object.entries(service.depends_on ?? {})) {
-        expect(spec, `${name} → ${dependency}`).toEqual({ condition: 'service_healthy' });
-        expect(compose.services[dependency]?.healthcheck, dependency).toBeDefined();
+        const oneShot = compose.services[dependency]?.restart === 'no';
+        expect(spec, `${name} → ${dependency}`).toEqual({
+          condition: oneShot ? 'service_completed_successfully' : 'service_healthy',
+        });
+        if (!oneShot) expect(compose.services[dependency]?.healthcheck, dependency).toBeDefined();
+      }
+    }
+    expect(compose.services.prometheus?.depends_on?.['web-auth']).toBeDefined();
+    expect(compose.services.alertmanager?.depends_on?.['web-auth']).toBeDefined();
+  });
+
+  it('publishes the UIs on PUBLISH_ADDRESS (127.0.0.1 by default), everything else on 127.0.0.1 only', () => {
+    const published = ['grafana', 'prometheus', 'alertmanager', 'alertmanager-2'];
+    for (const [name, service] of services) {
+      for (const port of service.ports ?? []) {
+        expect(port, name).toMatch(
+          published.includes(name) ? /^\$\{PUBLISH_ADDRESS:-127\.0\.0\.1\}:/ : /^127\.0\.0\.1:/,
+        );
       }
     }
   });
 
-  it('publishes ports on 127.0.0.1 only', () => {
-    for (const [name, service] of services) {
-      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+  it("logs every client of Prometheus and Alertmanager in as web-auth's user, with the stack password secret", () => {
+    expect(compose.secrets).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Compose variable, not a JS template.
+      stack_password: { file: '${STACK_PASSWORD_FILE:-./secrets/stack_password}' },
+    });
+    for (const name of ['web-auth', 'prometheus', 'alertmanager', 'telex-integration', 'grafana', 'k6']) {
+      expect(compose.services[name]?.secrets, name).toEqual(['stack_password']);
+    }
+    for (const name of ['prometheus', 'alertmanager']) {
+      expect(compose.services[name]?.healthcheck?.test.join(' '), name).toContain(
+        // $$: Compose's escape of $, left for the shell.
+        `http://${STACK_USER}:$$(cat /run/secrets/stack_password)@127.0.0.1:`,
+      );
+    }
+    expect(compose.services['telex-integration']?.environment).toMatchObject({
+      PROMETHEUS_USERNAME: STACK_USER,
+      PROMETHEUS_PASSWORD_FILE: '/run/secrets/stack_password',
+    });
+    expect(compose.services.k6?.environment?.K6_PROMETHEUS_RW_USERNAME).toBe(STACK_USER);
+    expect(compose.services.k6?.entrypoint?.join(' ')).toContain(
+      'K6_PROMETHEUS_RW_PASSWORD="$$(cat /run/secrets/stack_password)"',
+    );
+    const { datasources } = readYaml<{
+      datasources: { basicAuth: boolean; basicAuthUser: string; secureJsonData: Record<string, string> }[];
+    }>('grafana/provisioning/datasources/prometheus.yml');
+    expect(datasources[0]).toMatchObject({
+      basicAuth: true,
+      basicAuthUser: STACK_USER,
+      secureJsonData: { basicAuthPassword: '$__file{/run/secrets/stack_password}' },
+    });
+    for (const name of ['prometheus', 'alertmanager', 'alertmanager-2']) {
+      const service = compose.services[name] as Service & { command: string[] };
+      expect(service.command, name).toContain('--web.config.file=/etc/web-auth/web.yml');
+      expect(service.volumes, name).toContain('web-auth:/etc/web-auth:ro');
     }
   });
 

@@ -106,6 +106,8 @@ export async function expectInstanceDownEmail(
   mail: MaildevApi,
   instances: readonly (string | undefined)[],
   timeoutMs = 90_000,
+  /** Where the stack publishes Grafana, which the runbook link opens (PUBLISH_ADDRESS). */
+  grafanaHost = '127.0.0.1',
 ): Promise<Mail> {
   const email = await mail.waitForEmail(
     'the InstanceDown email',
@@ -126,7 +128,8 @@ export async function expectInstanceDownEmail(
   expect(email.text).toMatch(/^ {2}scrape error: +\S.*$/m);
   expect(email.text).toMatch(/^ {2}first steps:\n {4}Confirm: /m);
   const runbook = RUNBOOK_PATH.replace(/[.?]/g, '\\$&');
-  expect(email.text).toMatch(new RegExp(`^ {2}runbook: +http://127\\.0\\.0\\.1:\\d+${runbook}$`, 'm'));
+  const host = grafanaHost.replace(/\./g, '\\.');
+  expect(email.text).toMatch(new RegExp(`^ {2}runbook: +http://${host}:\\d+${runbook}$`, 'm'));
   expect(email.html).toContain(`${RUNBOOK_PATH}"`);
   expect(email.to).toEqual(['oncall@example.com']);
   return email;

@@ -3,6 +3,7 @@ import { repoPath } from '@fos/repo/paths';
 import { composeServiceFlags } from './compose-file.ts';
 import { run } from './exec.ts';
 import { freePort, RestartableProcess } from './process.ts';
+import { authorization, type Login } from './prometheus.ts';
 import { type WorkDir, workDir } from './workdir.ts';
 
 /**
@@ -28,6 +29,8 @@ export function composeAlertmanagerFlags(): string[] {
     '--web.external-url',
     '--cluster.listen-address',
     '--cluster.peer',
+    // The local stack asks for no login (it listens on 127.0.0.1 only).
+    '--web.config.file',
   ]);
 }
 
@@ -129,10 +132,15 @@ export interface PostedAlert {
   generatorURL?: string;
 }
 
-export async function postAlerts(alertmanagerUrl: string, alerts: PostedAlert[]): Promise<void> {
+/** Posts `alerts` to the Alertmanager, with the stack's login where it asks for one. */
+export async function postAlerts(
+  alertmanagerUrl: string,
+  alerts: PostedAlert[],
+  login?: Login,
+): Promise<void> {
   const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorization(login) },
     body: JSON.stringify(alerts),
   });
   if (!response.ok) throw new Error(`POST /api/v2/alerts: ${response.status} ${await response.text()}`);

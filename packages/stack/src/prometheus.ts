@@ -6,15 +6,20 @@ import { composeServiceFlags } from './compose-file.ts';
 import { freePort, RestartableProcess } from './process.ts';
 import { workDir } from './workdir.ts';
 
+interface BasicAuth {
+  username: string;
+  password_file: string;
+}
 interface ScrapeConfig {
   job_name: string;
+  basic_auth?: BasicAuth;
   static_configs?: { targets: string[] }[];
   dns_sd_configs?: unknown;
   file_sd_configs?: { files: string[] }[];
 }
 interface PrometheusConfig {
   rule_files: string[];
-  alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  alerting: { alertmanagers: { static_configs: { targets: string[] }[]; basic_auth?: BasicAuth }[] };
   scrape_configs: ScrapeConfig[];
 }
 
@@ -31,13 +36,15 @@ export interface LocalAddresses {
 
 /**
  * The repository's prometheus.yml with only the addresses changed: static webapp targets for DNS
- * discovery, local Alertmanager and self, and the rule files by absolute path.
+ * discovery, local Alertmanager and self, and the rule files by absolute path. The stack's login is
+ * dropped: the local stack listens on 127.0.0.1 only, where nothing asks for it.
  */
 export function localPrometheusConfig(source: string, addresses: LocalAddresses): string {
   const config = parse(source) as PrometheusConfig;
   config.rule_files = config.rule_files.map((file) => repoPath(`prometheus/${file}`));
   for (const alertmanagers of config.alerting.alertmanagers) {
     alertmanagers.static_configs = [{ targets: addresses.alertmanagers }];
+    delete alertmanagers.basic_auth;
   }
   const targets: Record<string, string[]> = {
     webapp: addresses.webappTargets,
@@ -52,6 +59,7 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
       for (const sd of scrape.file_sd_configs) sd.files = sd.files.map((file) => join(dir, basename(file)));
       continue;
     }
+    delete scrape.basic_auth;
     const replacement = targets[scrape.job_name];
     if (!replacement)
       throw new Error(`prometheus.yml has a job the local stack does not know: ${scrape.job_name}`);
@@ -70,15 +78,31 @@ export interface MatrixSeries {
   values: [number, string][];
 }
 
+/** A login for basic auth: the stack's (user `stack`, secrets/stack_password) where it is published. */
+export interface Login {
+  username: string;
+  password: string;
+}
+
+/** The Authorization header of a login, or none. */
+export function authorization(login?: Login): Record<string, string> {
+  if (!login) return {};
+  return { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` };
+}
+
 /** The parts of the Prometheus HTTP API the tests read. */
 export class PrometheusClient {
   readonly url: string;
-  constructor(url: string) {
+  readonly #headers: Record<string, string>;
+  constructor(url: string, login?: Login) {
     this.url = url;
+    this.#headers = authorization(login);
   }
 
   async #get<T>(path: string, params: Record<string, string>): Promise<T> {
-    const response = await fetch(`${this.url}${path}?${new URLSearchParams(params)}`);
+    const response = await fetch(`${this.url}${path}?${new URLSearchParams(params)}`, {
+      headers: this.#headers,
+    });
     const body = (await response.json()) as { status: string; data: T; error?: string };
     if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.error}`);
     return body.data;
@@ -129,6 +153,8 @@ export function composePrometheusFlags(): string[] {
     '--storage.tsdb.path',
     '--storage.tsdb.retention.time',
     '--web.external-url',
+    // The local stack asks for no login (it listens on 127.0.0.1 only).
+    '--web.config.file',
   ]);
 }
 

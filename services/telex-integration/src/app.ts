@@ -37,7 +37,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsPlugin);
 
   const reports = new ReportRunner({
-    prometheus: new PrometheusClient(config.prometheusUrl, config.prometheusTimeoutMs),
+    prometheus: new PrometheusClient(
+      config.prometheusUrl,
+      config.prometheusTimeoutMs,
+      config.prometheusLogin,
+    ),
     grafanaUrl: config.grafanaUrl,
     metrics: app.integrationMetrics,
     delivery: { ...config.delivery, sleep: options.sleep ?? ((ms) => sleepMs(ms)) },

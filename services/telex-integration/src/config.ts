@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { JOB_PATTERN } from './settings.ts';
@@ -8,6 +9,9 @@ const EnvSchema = Type.Object({
   /** Where Telex reaches this service: tick_url and app_url are built from it. Empty: http://127.0.0.1:PORT. */
   PUBLIC_URL: Type.String({ default: '' }),
   PROMETHEUS_URL: Type.String({ default: 'http://127.0.0.1:9090' }),
+  /** Basic auth for Prometheus: a user, and a file whose first line is the password. Empty: none. */
+  PROMETHEUS_USERNAME: Type.String({ default: '' }),
+  PROMETHEUS_PASSWORD_FILE: Type.String({ default: '' }),
   /** Host names a tick's return_url may point at, comma-separated: /tick posts nowhere else. */
   TELEX_RETURN_URL_HOSTS: Type.String({ default: 'ping.telex.im' }),
   /** Origins allowed to read integration.json from a browser (CORS), comma-separated: Telex's web apps. */
@@ -32,6 +36,8 @@ export interface IntegrationConfig {
   logLevel: string;
   publicUrl: string;
   prometheusUrl: string;
+  /** The login Prometheus asks for, if any. */
+  prometheusLogin?: { username: string; password: string };
   returnUrlHosts: string[];
   corsOrigins: string[];
   webappJob: string;
@@ -69,14 +75,48 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** Both variables or neither; the password is the file's first line, never printed. */
+function readLogin(
+  username: string,
+  passwordFile: string,
+  readText: (path: string) => string,
+): { username: string; password: string } | undefined {
+  if (username === '' && passwordFile === '') return undefined;
+  if (username === '' || passwordFile === '') {
+    throw new ConfigError(
+      `invalid configuration: PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together, got PROMETHEUS_USERNAME='${username}' and PROMETHEUS_PASSWORD_FILE='${passwordFile}'`,
+    );
+  }
+  let text: string;
+  try {
+    text = readText(passwordFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      `invalid configuration: PROMETHEUS_PASSWORD_FILE: cannot read '${passwordFile}' (${code})`,
+    );
+  }
+  const password = (text.split('\n')[0] ?? '').trim();
+  if (password === '') {
+    throw new ConfigError(
+      `invalid configuration: PROMETHEUS_PASSWORD_FILE '${passwordFile}' must hold the password on its first line, got an empty one`,
+    );
+  }
+  return { username, password };
+}
+
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /**
  * Reads and validates the environment. Throws ConfigError whose message names the bad variable, the
  * value and what it expected.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): IntegrationConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readText: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): IntegrationConfig {
   const parsed: Env = readEnv(EnvSchema, env);
+  const prometheusLogin = readLogin(parsed.PROMETHEUS_USERNAME, parsed.PROMETHEUS_PASSWORD_FILE, readText);
   const returnUrlHosts = parsed.TELEX_RETURN_URL_HOSTS.split(',')
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
@@ -102,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IntegrationCon
     logLevel: parsed.LOG_LEVEL,
     publicUrl: baseUrl('PUBLIC_URL', parsed.PUBLIC_URL || `http://127.0.0.1:${parsed.PORT}`),
     prometheusUrl: baseUrl('PROMETHEUS_URL', parsed.PROMETHEUS_URL),
+    ...(prometheusLogin ? { prometheusLogin } : {}),
     returnUrlHosts,
     corsOrigins,
     webappJob: parsed.WEBAPP_JOB,

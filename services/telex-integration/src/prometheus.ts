@@ -11,10 +11,15 @@ export class PrometheusError extends Error {
 export class PrometheusClient {
   readonly url: string;
   readonly #timeoutMs: number;
+  readonly #headers: Record<string, string>;
 
-  constructor(url: string, timeoutMs: number) {
+  /** `login`: basic auth, which the stack's Prometheus asks for once published beyond 127.0.0.1. */
+  constructor(url: string, timeoutMs: number, login?: { username: string; password: string }) {
     this.url = url;
     this.#timeoutMs = timeoutMs;
+    this.#headers = login
+      ? { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` }
+      : {};
   }
 
   /** The instant vector of `expr` at `time`; a PrometheusError says why there is none. */
@@ -24,9 +29,17 @@ export class PrometheusClient {
     try {
       response = await fetch(`${this.url}/api/v1/query?${params}`, {
         signal: AbortSignal.timeout(this.#timeoutMs),
+        headers: this.#headers,
       });
     } catch (error) {
       throw new PrometheusError(`Prometheus at ${this.url} did not answer: ${describeFetchError(error)}`);
+    }
+    if (response.status === 401) {
+      throw new PrometheusError(
+        this.#headers.authorization
+          ? `Prometheus at ${this.url} refused the login (HTTP 401): check PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE`
+          : `Prometheus at ${this.url} asks for a login (HTTP 401): set PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE`,
+      );
     }
     let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
     try {

@@ -64,4 +64,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [variable]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrowError(message);
   });
+
+  it('reads the Prometheus login from the password file, first line trimmed, never from the environment', () => {
+    const files: Record<string, string> = { '/run/secrets/stack_password': '  s3cret-pass  \nignored\n' };
+    const config = loadConfig(
+      { PROMETHEUS_USERNAME: 'stack', PROMETHEUS_PASSWORD_FILE: '/run/secrets/stack_password' },
+      (path) => files[path] ?? '',
+    );
+    expect(config.prometheusLogin).toEqual({ username: 'stack', password: 's3cret-pass' });
+    expect(loadConfig({}).prometheusLogin).toBeUndefined();
+  });
+
+  it.each([
+    [{ PROMETHEUS_USERNAME: 'stack' }, /PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together/],
+    [{ PROMETHEUS_PASSWORD_FILE: '/p' }, /PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together/],
+    [
+      { PROMETHEUS_USERNAME: 'stack', PROMETHEUS_PASSWORD_FILE: '/missing' },
+      /PROMETHEUS_PASSWORD_FILE: cannot read '\/missing' \(ENOENT\)$/,
+    ],
+    [
+      { PROMETHEUS_USERNAME: 'stack', PROMETHEUS_PASSWORD_FILE: '/empty' },
+      /PROMETHEUS_PASSWORD_FILE '\/empty' must hold the password on its first line/,
+    ],
+  ])('rejects the login %j naming what is wrong', (env, message) => {
+    const read = (path: string) => {
+      if (path === '/empty') return '\n';
+      throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    };
+    expect(() => loadConfig(env, read)).toThrowError(ConfigError);
+    expect(() => loadConfig(env, read)).toThrowError(message);
+  });
 });
