@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 WITH_NODE = PATH="$$(scripts/ensure-node.sh):$$PATH"
 BIN := node_modules/.bin
+# A setting of .env (empty without one), and the stack password file it names (.env.example).
+env_value = $(shell sed -n 's/^$(1)=\([^ #]*\).*/\1/p' .env 2>/dev/null)
+STACK_PASSWORD_FILE := $(or $(call env_value,STACK_PASSWORD_FILE),./secrets/stack_password)
 # Compose v2 or later: the `docker compose` plugin, else a v2 binary on PATH as docker-compose; empty
 # when neither is there (v1, the Python docker-compose, cannot read this compose file). The Compose
 # targets then stop with what to install (require_compose, target compose-cli).
@@ -66,7 +69,7 @@ compose-test: install tools ## docker compose up on a real Docker engine (root s
 	$(WITH_NODE) $(BIN)/vitest run --project compose
 
 SCENARIO ?= load
-load: .env ## Run a k6 script against the compose stack from the official k6 image: make load SCENARIO=smoke|load|spike|soak
+load: .env $(STACK_PASSWORD_FILE) ## Run a k6 script against the compose stack from the official k6 image: make load SCENARIO=smoke|load|spike|soak
 	@case "$(SCENARIO)" in smoke|load|spike|soak) ;; *) echo "SCENARIO must be smoke, load, spike or soak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	@$(require_compose)
 	$(COMPOSE) --profile load run --rm k6 run -o experimental-prometheus-rw /scripts/$(SCENARIO).ts
@@ -102,9 +105,7 @@ scenario: install ## Send a generator scenario to the running stack (make up or 
 
 # The Alertmanager both stacks publish: PUBLISH_ADDRESS and ALERTMANAGER_PORT from .env, else
 # 127.0.0.1:9093. ALERTMANAGER_URL= overrides it. It logs in with the stack password where there is one.
-env_value = $(shell sed -n 's/^$(1)=\([^ #]*\).*/\1/p' .env 2>/dev/null)
 ALERTMANAGER_URL ?= http://$(or $(call env_value,PUBLISH_ADDRESS),127.0.0.1):$(or $(call env_value,ALERTMANAGER_PORT),9093)
-STACK_PASSWORD_FILE := $(or $(call env_value,STACK_PASSWORD_FILE),./secrets/stack_password)
 test-alert: install ## Send a harmless TestAlert through the running stack: checks email and every chat receiver (resolves in 2 min)
 	$(WITH_NODE) node packages/stack/src/test-alert.ts "$(ALERTMANAGER_URL)" "$(STACK_PASSWORD_FILE)"
 
@@ -121,22 +122,23 @@ compose-cli:
 	@$(require_compose)
 
 # First run: .env from .env.example with a random Grafana admin password (there is no default one);
-# make up also fills an empty one in an .env that exists, and makes the stack password file
-# (STACK_PASSWORD_FILE) when there is none: 644, so the containers' users read it, in a 700 folder.
+# make up also fills an empty one in an .env that exists.
 random_password = head -c 18 /dev/urandom | base64 | tr -d '/+=\n'
 .env:
 	@password=$$($(random_password)); \
 	awk -v p="$$password" '/^GRAFANA_ADMIN_PASSWORD=$$/ { print "GRAFANA_ADMIN_PASSWORD=" p; next } { print }' .env.example > .env; \
 	chmod 600 .env; echo "created .env with a random GRAFANA_ADMIN_PASSWORD"
 
-up: compose-cli .env ## Build, check .env (scripts/check-env.sh), start the stack in the background, print the URLs
+# The stack password, when there is none: 644, so the containers' users read it, in a 700 folder.
+$(STACK_PASSWORD_FILE):
+	@mkdir -p "$(dir $@)"; [ "$(dir $@)" != secrets/ ] || chmod 700 secrets
+	@(umask 022; $(random_password) > "$@")
+	@echo "created $@: the stack password (user stack; Prometheus and Alertmanager ask for it once PUBLISH_ADDRESS is not 127.0.0.1)"
+
+up: compose-cli .env $(STACK_PASSWORD_FILE) ## Build, check .env (scripts/check-env.sh), start the stack in the background, print the URLs
 	@if grep -q '^GRAFANA_ADMIN_PASSWORD=$$' .env; then \
 	  password=$$($(random_password)); sed -i "s/^GRAFANA_ADMIN_PASSWORD=$$/GRAFANA_ADMIN_PASSWORD=$$password/" .env; \
 	  echo "set a random GRAFANA_ADMIN_PASSWORD in .env (it was empty)"; fi
-	@file="$(STACK_PASSWORD_FILE)"; if [ ! -s "$$file" ]; then \
-	  mkdir -p "$$(dirname "$$file")"; [ "$$(dirname "$$file")" != ./secrets ] || chmod 700 secrets; \
-	  (umask 022; $(random_password) > "$$file"); \
-	  echo "created $$file: the stack password (Prometheus and Alertmanager ask for it, user stack, once PUBLISH_ADDRESS is not 127.0.0.1)"; fi
 	$(COMPOSE) build
 	@scripts/check-env.sh .env $(COMPOSE)
 	$(COMPOSE) up -d

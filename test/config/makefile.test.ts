@@ -79,6 +79,38 @@ describe('Makefile', () => {
     expect(env).toMatch(/^PROMETHEUS_PORT=9090$/m);
   });
 
+  it('make up creates the stack password once: letters and digits, 644 in a 700 secrets/, kept after', async () => {
+    const docker = await stubbedPath('Docker Compose version v5.6.0', null);
+    const up = () => run('make', ['--no-print-directory', '-C', dir, 'up'], { env: { PATH: docker } });
+    const first = await up();
+    expect(first.stdout).toContain('created secrets/stack_password: the stack password (user stack;');
+    const file = join(dir, 'secrets', 'stack_password');
+    const password = await readFile(file, 'utf8');
+    expect(password).toMatch(/^[A-Za-z0-9]{16,}$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    expect((await stat(join(dir, 'secrets'))).mode & 0o777).toBe(0o700);
+    const again = await up();
+    expect(again.stdout).not.toContain('created secrets/stack_password');
+    expect(await readFile(file, 'utf8')).toBe(password);
+    // make load needs it too (k6 logs in to remote write).
+    await rm(file);
+    expect((await make('-n', 'load', 'SCENARIO=smoke')).stdout).toContain('stack_password');
+  });
+
+  it('make up, load and test-alert take the password file and the address from .env', async () => {
+    await writeFile(
+      join(dir, '.env'),
+      'GRAFANA_ADMIN_PASSWORD=x\nPUBLISH_ADDRESS=192.168.1.10\nALERTMANAGER_PORT=9193\nSTACK_PASSWORD_FILE=./elsewhere/pw\n',
+    );
+    const up = await run('make', ['--no-print-directory', '-C', dir, 'up'], {
+      env: { PATH: await stubbedPath('Docker Compose version v5.6.0', null) },
+    });
+    expect(up.stdout).toContain('created elsewhere/pw');
+    expect(await readFile(join(dir, 'elsewhere', 'pw'), 'utf8')).toMatch(/^[A-Za-z0-9]{16,}$/);
+    const testAlert = await make('-n', '-o', 'install', 'test-alert');
+    expect(testAlert.stdout).toContain('test-alert.ts "http://192.168.1.10:9193" "./elsewhere/pw"');
+  });
+
   it('make load refuses an unknown scenario, naming it', async () => {
     await make('.env');
     const result = await make('load', 'SCENARIO=nope');
