@@ -2,6 +2,7 @@
 # Prints the path of TOOL at the version pinned in docker-compose.yml (scripts/pin.sh):
 #   prometheus promtool alertmanager amtool docker-compose
 #   etcd kube-apiserver kubectl prometheus-operator   (make k8s-test)
+#   sloth                                             (make slos: the SLO rules)
 # 1. $PROMETHEUS, $PROMTOOL, $ALERTMANAGER, $AMTOOL or $DOCKER_COMPOSE when set (your choice;
 #    the version test still compares it with the pin);
 # 2. TOOL on PATH (for docker-compose: the `docker compose` plugin too) when it reports the pin;
@@ -20,7 +21,8 @@ case "$tool" in
   kube-apiserver | kubectl) name=kubernetes ;;
   etcd) name=etcd ;;
   prometheus-operator) name=prometheus-operator ;;
-  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator" >&2; exit 2 ;;
+  sloth) name=sloth ;;
+  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator|sloth" >&2; exit 2 ;;
 esac
 version="$("$root/scripts/pin.sh" "$name")"
 override_var="$(echo "$tool" | tr 'a-z-' 'A-Z_')"
@@ -32,7 +34,7 @@ reported_version() {
   [[ "$output" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] && echo "${BASH_REMATCH[0]}"
 }
 version_args() {
-  case "$tool" in docker-compose) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac
+  case "$tool" in docker-compose | sloth) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac
 }
 
 if [ -n "${!override_var:-}" ]; then echo "${!override_var}"; exit 0; fi
@@ -200,6 +202,12 @@ GO
     (cd "$work/src" && quietly go build -trimpath -ldflags "$(prometheus_ldflags "v$version")" \
       -o "$work/bin/prometheus-operator" ./cmd/operator)
     mkdir -p "$work/share" && cp -r "$work/src/example/prometheus-operator-crd" "$work/share/crds"
+    ;;
+  sloth)
+    fetch_module github.com/slok/sloth "v$version"
+    # The version its release builds set (scripts/build/bin/build-raw.sh): it lands in the rules' labels.
+    (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X github.com/slok/sloth/internal/info.Version=v$version" \
+      -o "$work/bin/sloth" ./cmd/sloth)
     ;;
 esac
 mkdir -p "$(dirname "$prefix")"

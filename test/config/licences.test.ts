@@ -102,6 +102,7 @@ describe('no AGPL in what the project installs or builds', () => {
     'etcd',
     'kube-apiserver',
     'prometheus-operator',
+    'sloth',
   ];
 
   it.for(TOOLS)('every Go module built into %s ships a licence, none of them the AGPL', (tool, { skip }) => {

@@ -17,6 +17,7 @@ const TOOLS: Tool[] = [
   'kube-apiserver',
   'kubectl',
   'prometheus-operator',
+  'sloth',
 ];
 
 describe('the binaries the tests start are the pinned versions', () => {
@@ -57,6 +58,7 @@ describe('one place for versions', () => {
     expect(extensions['x-kubernetes']).toBe(`v${pinnedVersion('kubernetes')}`);
     expect(extensions['x-etcd']).toBe(`v${pinnedVersion('etcd')}`);
     expect(extensions['x-prometheus-operator']).toBe(`v${pinnedVersion('prometheus-operator')}`);
+    expect(extensions['x-sloth']).toBe(`v${pinnedVersion('sloth')}`);
   });
 
   it.for(['services/Dockerfile', 'maildev/Dockerfile'])(
@@ -79,6 +81,7 @@ describe('one place for versions', () => {
       kubernetes: 'Kubernetes',
       etcd: 'etcd',
       'prometheus-operator': 'Prometheus Operator',
+      sloth: 'Sloth',
     };
     for (const [pinned, name] of Object.entries(names)) {
       expect(readme, name).toMatch(

@@ -14,7 +14,8 @@ export type Tool =
   | 'etcd'
   | 'kube-apiserver'
   | 'kubectl'
-  | 'prometheus-operator';
+  | 'prometheus-operator'
+  | 'sloth';
 
 const PIN: Record<Tool, Pinned> = {
   prometheus: 'prometheus',
@@ -26,11 +27,13 @@ const PIN: Record<Tool, Pinned> = {
   'kube-apiserver': 'kubernetes',
   kubectl: 'kubernetes',
   'prometheus-operator': 'prometheus-operator',
+  sloth: 'sloth',
 };
 
 const VERSION_ARGS: Partial<Record<Tool, string[]>> = {
   'docker-compose': ['version'],
   kubectl: ['version', '--client'],
+  sloth: ['version'],
 };
 
 /** How each tool tells its version: `prometheus --version`, `docker-compose version`, ... */

@@ -3,7 +3,8 @@ import { repoPath } from '@fos/repo/paths';
 
 /**
  * What docker-compose.yml pins: image tags, NODE_IMAGE, the Compose CLI (x-compose-cli), and what
- * deploy/kubernetes is tested on (x-kubernetes, x-etcd, x-prometheus-operator).
+ * deploy/kubernetes is tested on (x-kubernetes, x-etcd, x-prometheus-operator), and the Sloth that
+ * generates the SLO rules (x-sloth).
  */
 export type Pinned =
   | 'prometheus'
@@ -14,7 +15,8 @@ export type Pinned =
   | 'compose'
   | 'kubernetes'
   | 'etcd'
-  | 'prometheus-operator';
+  | 'prometheus-operator'
+  | 'sloth';
 
 const pins = new Map<Pinned, string>();
 
