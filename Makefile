@@ -16,7 +16,7 @@ require_compose = if [ -z "$(COMPOSE)" ]; then \
   exit 2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: compose-cli help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults own-service dashboards k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
+.PHONY: compose-cli help install tools versions lint typecheck test test-unit e2e build dev up-local scenario test-alert faults own-service dashboards slos k8s-manifests k8s-test up down logs ps load bench bench-quick compose-test
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -32,12 +32,12 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 # The binaries the tests run, at the versions docker-compose.yml pins: found on PATH, or built once
 # from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
 # tests skip, or fail under CI=true.
-PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator
-tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl and the Prometheus Operator at the pins (.tools/)
+PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator sloth
+tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator and Sloth at the pins (.tools/)
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
-	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
+	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator sloth; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
 	@for tool in $(PINNED_TOOLS); do printf '  %-20s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
 
 lint: install ## Biome lint and format check
@@ -80,6 +80,9 @@ build: install ## Compile the services and their kit to dist/
 dashboards: install ## Regenerate grafana/dashboards/*.json from grafana/src
 	$(WITH_NODE) node grafana/src/generate.ts
 
+slos: install ## Regenerate prometheus/rules/slo-*.yml from the SLO specs in prometheus/slos (the pinned Sloth)
+	$(WITH_NODE) node prometheus/slos/generate.ts
+
 k8s-manifests: install ## Regenerate deploy/kubernetes/generated from the rules, alertmanager.yml and the templates (GRAFANA_URL: alert links)
 	$(WITH_NODE) node deploy/kubernetes/generate.ts
 
@@ -97,9 +100,9 @@ up-local: install tools ## The stack without Docker, on 127.0.0.1 at the Compose
 
 # The webapp both stacks publish: the first of WEBAPP_PORTS (.env, else 8080). TARGET= overrides it.
 TARGET ?= http://127.0.0.1:$(or $(shell sed -n 's/^WEBAPP_PORTS=\([0-9]*\).*/\1/p' .env 2>/dev/null),8080)
-scenario: install ## Send a generator scenario to the running stack (make up or up-local): make scenario SCENARIO=steady|spike|errors|latency [ARGS="--rate 50"]
-	@if [ "$(origin SCENARIO)" = file ]; then echo "make scenario needs SCENARIO=steady, spike, errors or latency" >&2; exit 2; fi
-	@case "$(SCENARIO)" in steady|spike|errors|latency) ;; *) echo "SCENARIO must be steady, spike, errors or latency, got '$(SCENARIO)'" >&2; exit 2 ;; esac
+scenario: install ## Send a generator scenario to the running stack (make up or up-local): make scenario SCENARIO=steady|spike|errors|latency|budget-burn [ARGS="--rate 50"]
+	@if [ "$(origin SCENARIO)" = file ]; then echo "make scenario needs SCENARIO=steady, spike, errors, latency or budget-burn" >&2; exit 2; fi
+	@case "$(SCENARIO)" in steady|spike|errors|latency|budget-burn) ;; *) echo "SCENARIO must be steady, spike, errors, latency or budget-burn, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	@curl -fs -o /dev/null --max-time 3 "$(TARGET)/health" || { echo "no webapp answers at $(TARGET): start the stack (make up or make up-local), or set TARGET" >&2; exit 2; }
 	$(WITH_NODE) node services/request-generator/src/cli.ts --target "$(TARGET)" --scenario "$(SCENARIO)" --report-every 10 $(ARGS)
 

@@ -67,6 +67,16 @@ export function datasourceVariable(): DatasourceVariableBuilder {
   return new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
 }
 
+/** One service at a time, `service`: the values of `label` on `metric`, the services that have it. */
+export function serviceVariable(metric: string, label: string): QueryVariableBuilder {
+  return new QueryVariableBuilder('service')
+    .label('Service')
+    .datasource(datasource)
+    .query(`label_values(${metric}, ${label})`)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
+
 /** A multi-value variable of one label's values, "All" by default. */
 export function labelVariable(name: string, label: string, selector: string): QueryVariableBuilder {
   return new QueryVariableBuilder(name)
@@ -139,7 +149,15 @@ function runbookLink(alert: string): DashboardLinkBuilder {
   return new DashboardLinkBuilder(`Runbook: ${alert}`).url(runbookPath(runbook.panelId));
 }
 
-export function timeseries(options: PanelOptions & { min?: number; max?: number; mirrors?: Mirrors }) {
+export function timeseries(
+  options: PanelOptions & {
+    min?: number;
+    max?: number;
+    mirrors?: Mirrors;
+    /** Lines drawn without a mirrored alert (a check of their own ties them to their rules). */
+    thresholds?: ThresholdStep[];
+  },
+) {
   const panel = new TimeseriesPanelBuilder()
     .title(options.title)
     .description(options.description)
@@ -164,6 +182,10 @@ export function timeseries(options: PanelOptions & { min?: number; max?: number;
       .thresholds(thresholdsConfig(thresholdSteps(options.mirrors)))
       .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
       .links([runbookLink(options.mirrors.alert)]);
+  } else if (options.thresholds) {
+    panel
+      .thresholds(thresholdsConfig(options.thresholds))
+      .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
   }
   options.queries.forEach((query, i) => {
     panel.withTarget(target(query, i));

@@ -4,11 +4,13 @@ import { k6Dashboard } from './k6-dashboard.ts';
 import { readRunbooks, runbooksTemplate } from './runbooks.ts';
 import { runbooksDashboard } from './runbooks-dashboard.ts';
 import { serviceDashboard } from './service-dashboard.ts';
+import { sloDashboard } from './slo-dashboard.ts';
 
 /** Every generated dashboard, by the file name it is written to in grafana/dashboards/. */
 export function allDashboards(): Record<string, Dashboard> {
   return {
     'service-overview.json': serviceDashboard(),
+    'service-level-objectives.json': sloDashboard(),
     'webapp-demo-counter.json': demoCounterDashboard(),
     'k6-load-tests.json': k6Dashboard(),
     'alert-runbooks.json': runbooksDashboard(readRunbooks()),

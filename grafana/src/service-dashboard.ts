@@ -1,15 +1,9 @@
-import {
-  type Dashboard,
-  QueryVariableBuilder,
-  RowBuilder,
-  VariableRefresh,
-  VariableSort,
-} from '@grafana/grafana-foundation-sdk/dashboard';
+import { type Dashboard, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   baseDashboard,
-  datasource,
   firingAlertsAnnotation,
   labelVariable,
+  serviceVariable,
   stat,
   table,
   timeseries,
@@ -35,258 +29,255 @@ const MIB = 1024 * 1024;
  * and the OpenTelemetry conventions into the same series.
  */
 export function serviceDashboard(): Dashboard {
-  return baseDashboard({
-    title: 'Service overview',
-    uid: SERVICE_DASHBOARD_UID,
-    description:
-      'Any HTTP service, scraped or pushing OpenTelemetry: RED metrics by route, latency percentiles, process health and alerts.',
-    tags: ['service'],
-  })
-    .annotation(firingAlertsAnnotation())
-    .withVariable(serviceVariable())
-    .withVariable(
-      labelVariable('instance', 'Instance', `instance_route_status:http_requests:rate1m{${SERVICE}}`),
-    )
-    .withVariable(labelVariable('route', 'Route', `instance_route_status:http_requests:rate1m{${SERVICE}}`))
+  return (
+    baseDashboard({
+      title: 'Service overview',
+      uid: SERVICE_DASHBOARD_UID,
+      description:
+        'Any HTTP service, scraped or pushing OpenTelemetry: RED metrics by route, latency percentiles, process health and alerts.',
+      tags: ['service'],
+    })
+      .annotation(firingAlertsAnnotation())
+      // One service at a time: its `job`, from the services that answer HTTP requests.
+      .withVariable(serviceVariable('job:http_requests:rate1m', 'job'))
+      .withVariable(
+        labelVariable('instance', 'Instance', `instance_route_status:http_requests:rate1m{${SERVICE}}`),
+      )
+      .withVariable(labelVariable('route', 'Route', `instance_route_status:http_requests:rate1m{${SERVICE}}`))
 
-    .withRow(new RowBuilder('Traffic'))
-    .withPanel(
-      stat({
-        title: 'Instances up',
-        description:
-          'Targets of the service Prometheus scrapes successfully, or, for a service that pushes by OTLP, its instances that pushed in the last 5 minutes: red at none. Alerts fire for a scraped target that fails and for a pushed service that goes silent (see Firing alerts).',
-        unit: 'none',
-        width: 4,
-        thresholds: [
-          { value: null, color: 'red' },
-          { value: 1, color: 'green' },
-        ],
-        queries: [
-          {
-            expr: `sum(up{${INSTANCE}}) or count(target_info{${INSTANCE}} unless on (job) up)`,
-            legend: 'up',
-          },
-        ],
-      }),
-    )
-    .withPanel(
-      stat({
-        title: 'Request rate',
-        description:
-          'Requests per second over the last minute, all selected instances and routes; orange above the HighRequestVolume threshold (20 req/s, which the alert reads over 30s).',
-        unit: 'reqps',
-        width: 4,
-        mirrors: { alert: 'HighRequestVolume', above: [{ value: 20, severity: 'warning' }] },
-        queries: [{ expr: `sum(instance_route_status:http_requests:rate1m{${SELECTED}})`, legend: 'total' }],
-      }),
-    )
-    .withPanel(
-      stat({
-        title: 'Requests by status code (2m)',
-        description:
-          'Requests answered in the last 2 minutes, by HTTP status code: 2xx green, 4xx orange, 5xx red.',
-        unit: 'short',
-        width: 16,
-        thresholds: [{ value: null, color: 'text' }],
-        queries: [
-          {
-            expr: `sum by (status_code) (avg_over_time(instance_route_status:http_requests:rate1m{${SELECTED}}[2m])) * 120`,
-            legend: '{{status_code}}',
-            instant: true,
-          },
-        ],
-      })
-        .overrideByRegexp('^2..$', [fixedColour('green')])
-        .overrideByRegexp('^4..$', [fixedColour('orange')])
-        .overrideByRegexp('^5..$', [fixedColour('red')]),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Request rate',
-        description: `Requests per second, total (the HighRequestVolume alert fires above 20 req/s over 30s). ${JOB_LEVEL}`,
-        unit: 'reqps',
-        min: 0,
-        mirrors: { alert: 'HighRequestVolume', above: [{ value: 20, severity: 'warning' }] },
-        queries: [
-          { expr: `sum(instance_route_status:http_requests:rate1m{${SELECTED}})`, legend: 'total (1m)' },
-          { expr: `job:http_requests:rate30s{${SERVICE}}`, legend: 'service (30s, alert input)' },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Request rate by route',
-        description: 'Requests per second by route template; unmatched paths share "__unmatched__".',
-        unit: 'reqps',
-        min: 0,
-        queries: [
-          {
-            expr: `sum by (route) (instance_route_status:http_requests:rate1m{${SELECTED}})`,
-            legend: '{{route}}',
-          },
-        ],
-      }),
-    )
-
-    .withRow(new RowBuilder('Errors'))
-    .withPanel(
-      timeseries({
-        title: 'Errors per second',
-        description:
-          "5xx answers per second by route, 0 on a route without any (routes that fail by design, like the demo's /error, are listed in recording.yml: http-expected-failures).",
-        unit: 'reqps',
-        min: 0,
-        queries: [
-          {
-            expr:
-              `sum by (route) (instance_route_status:http_requests:rate1m{status_code=~"5..", ${SELECTED}})` +
-              ` or sum by (route) (instance_route_status:http_requests:rate1m{${SELECTED}}) * 0`,
-            legend: '{{route}}',
-          },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Error ratio',
-        description: `Share of 5xx. "working routes" leaves out the routes that fail by design and is what HighErrorRatio reads (fires above 5%). ${JOB_LEVEL}`,
-        unit: 'percentunit',
-        min: 0,
-        max: 1,
-        mirrors: { alert: 'HighErrorRatio', above: [{ value: 0.05, severity: 'critical' }] },
-        queries: [
-          {
-            expr: `job:http_request_failures_per_requests:ratio_rate1m{${SERVICE}}`,
-            legend: 'service, working routes',
-          },
-          {
-            expr: `job_route:http_request_failures_per_requests:ratio_rate1m{${SERVICE}, route=~"$route"}`,
-            legend: 'service, {{route}}',
-          },
-        ],
-      }),
-    )
-
-    .withRow(new RowBuilder('Latency'))
-    .withPanel(latencyQuantile(0.5))
-    .withPanel(latencyQuantile(0.95))
-    .withPanel(latencyQuantile(0.99))
-    .withPanel(
-      timeseries({
-        title: 'p95 latency, whole service (alert input)',
-        description: `The 5-minute p95 HighLatencyP95 reads: warning above 250 ms, critical above 500 ms. ${JOB_LEVEL}`,
-        unit: 's',
-        min: 0,
-        mirrors: {
-          alert: 'HighLatencyP95',
-          above: [
-            { value: 0.25, severity: 'warning' },
-            { value: 0.5, severity: 'critical' },
+      .withRow(new RowBuilder('Traffic'))
+      .withPanel(
+        stat({
+          title: 'Instances up',
+          description:
+            'Targets of the service Prometheus scrapes successfully, or, for a service that pushes by OTLP, its instances that pushed in the last 5 minutes: red at none. Alerts fire for a scraped target that fails and for a pushed service that goes silent (see Firing alerts).',
+          unit: 'none',
+          width: 4,
+          thresholds: [
+            { value: null, color: 'red' },
+            { value: 1, color: 'green' },
           ],
-        },
-        queries: [
-          { expr: `job:http_request_duration_seconds:p95_rate5m{${SERVICE}}`, legend: 'service p95 (5m)' },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Average response time by route',
-        description: 'Mean request duration by route.',
-        unit: 's',
-        min: 0,
-        queries: [
-          {
-            expr:
-              `sum by (route) (instance_route:http_request_duration_seconds_sum:rate1m{${SELECTED}})` +
-              ` / sum by (route) (instance_route_status:http_requests:rate1m{${SELECTED}})`,
-            legend: '{{route}}',
-          },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Share of requests under 250 ms by route',
-        description: 'Requests answered within 250 ms (the latency warning threshold), by route.',
-        unit: 'percentunit',
-        min: 0,
-        max: 1,
-        queries: [
-          {
-            expr:
-              `sum by (route) (instance_route_le:http_request_duration_seconds_bucket:rate1m{le="0.25", ${SELECTED}})` +
-              ` / sum by (route) (instance_route_le:http_request_duration_seconds_bucket:rate1m{le="+Inf", ${SELECTED}})`,
-            legend: '{{route}}',
-          },
-        ],
-      }),
-    )
+          queries: [
+            {
+              expr: `sum(up{${INSTANCE}}) or count(target_info{${INSTANCE}} unless on (job) up)`,
+              legend: 'up',
+            },
+          ],
+        }),
+      )
+      .withPanel(
+        stat({
+          title: 'Request rate',
+          description:
+            'Requests per second over the last minute, all selected instances and routes; orange above the HighRequestVolume threshold (20 req/s, which the alert reads over 30s).',
+          unit: 'reqps',
+          width: 4,
+          mirrors: { alert: 'HighRequestVolume', above: [{ value: 20, severity: 'warning' }] },
+          queries: [
+            { expr: `sum(instance_route_status:http_requests:rate1m{${SELECTED}})`, legend: 'total' },
+          ],
+        }),
+      )
+      .withPanel(
+        stat({
+          title: 'Requests by status code (2m)',
+          description:
+            'Requests answered in the last 2 minutes, by HTTP status code: 2xx green, 4xx orange, 5xx red.',
+          unit: 'short',
+          width: 16,
+          thresholds: [{ value: null, color: 'text' }],
+          queries: [
+            {
+              expr: `sum by (status_code) (avg_over_time(instance_route_status:http_requests:rate1m{${SELECTED}}[2m])) * 120`,
+              legend: '{{status_code}}',
+              instant: true,
+            },
+          ],
+        })
+          .overrideByRegexp('^2..$', [fixedColour('green')])
+          .overrideByRegexp('^4..$', [fixedColour('orange')])
+          .overrideByRegexp('^5..$', [fixedColour('red')]),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Request rate',
+          description: `Requests per second, total (the HighRequestVolume alert fires above 20 req/s over 30s). ${JOB_LEVEL}`,
+          unit: 'reqps',
+          min: 0,
+          mirrors: { alert: 'HighRequestVolume', above: [{ value: 20, severity: 'warning' }] },
+          queries: [
+            { expr: `sum(instance_route_status:http_requests:rate1m{${SELECTED}})`, legend: 'total (1m)' },
+            { expr: `job:http_requests:rate30s{${SERVICE}}`, legend: 'service (30s, alert input)' },
+          ],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Request rate by route',
+          description: 'Requests per second by route template; unmatched paths share "__unmatched__".',
+          unit: 'reqps',
+          min: 0,
+          queries: [
+            {
+              expr: `sum by (route) (instance_route_status:http_requests:rate1m{${SELECTED}})`,
+              legend: '{{route}}',
+            },
+          ],
+        }),
+      )
 
-    .withRow(new RowBuilder('Process'))
-    .withPanel(
-      timeseries({
-        title: 'CPU',
-        description: 'Share of one core each process of the service uses (HighCPU fires above 80%).',
-        unit: 'percentunit',
-        min: 0,
-        width: 8,
-        mirrors: { alert: 'HighCPU', above: [{ value: 0.8, severity: 'warning' }] },
-        queries: [{ expr: `instance:process_cpu_seconds:rate1m{${INSTANCE}}`, legend: '{{instance}}' }],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Memory',
-        description: 'Resident set size and V8 heap used (HighMemory fires above 400 MiB resident).',
-        unit: 'bytes',
-        min: 0,
-        width: 8,
-        mirrors: { alert: 'HighMemory', above: [{ value: 400 * MIB, severity: 'warning' }] },
-        queries: [
-          { expr: `instance:process_resident_memory_bytes:max{${INSTANCE}}`, legend: 'RSS {{instance}}' },
-          { expr: `instance:nodejs_heap_used_bytes:sum{${INSTANCE}}`, legend: 'heap used {{instance}}' },
-        ],
-      }),
-    )
-    .withPanel(
-      timeseries({
-        title: 'Event-loop lag',
-        description: 'How late timers run (p99): high lag means the process cannot keep up.',
-        unit: 's',
-        min: 0,
-        width: 8,
-        queries: [
-          {
-            expr: `instance:nodejs_eventloop_delay_p99_seconds:max{${INSTANCE}}`,
-            legend: 'p99 {{instance}}',
+      .withRow(new RowBuilder('Errors'))
+      .withPanel(
+        timeseries({
+          title: 'Errors per second',
+          description:
+            "5xx answers per second by route, 0 on a route without any (routes that fail by design, like the demo's /error, are listed in recording.yml: http-expected-failures).",
+          unit: 'reqps',
+          min: 0,
+          queries: [
+            {
+              expr:
+                `sum by (route) (instance_route_status:http_requests:rate1m{status_code=~"5..", ${SELECTED}})` +
+                ` or sum by (route) (instance_route_status:http_requests:rate1m{${SELECTED}}) * 0`,
+              legend: '{{route}}',
+            },
+          ],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Error ratio',
+          description: `Share of 5xx. "working routes" leaves out the routes that fail by design and is what HighErrorRatio reads (fires above 5%). ${JOB_LEVEL}`,
+          unit: 'percentunit',
+          min: 0,
+          max: 1,
+          mirrors: { alert: 'HighErrorRatio', above: [{ value: 0.05, severity: 'critical' }] },
+          queries: [
+            {
+              expr: `job:http_request_failures_per_requests:ratio_rate1m{${SERVICE}}`,
+              legend: 'service, working routes',
+            },
+            {
+              expr: `job_route:http_request_failures_per_requests:ratio_rate1m{${SERVICE}, route=~"$route"}`,
+              legend: 'service, {{route}}',
+            },
+          ],
+        }),
+      )
+
+      .withRow(new RowBuilder('Latency'))
+      .withPanel(latencyQuantile(0.5))
+      .withPanel(latencyQuantile(0.95))
+      .withPanel(latencyQuantile(0.99))
+      .withPanel(
+        timeseries({
+          title: 'p95 latency, whole service (alert input)',
+          description: `The 5-minute p95 HighLatencyP95 reads: warning above 250 ms, critical above 500 ms. ${JOB_LEVEL}`,
+          unit: 's',
+          min: 0,
+          mirrors: {
+            alert: 'HighLatencyP95',
+            above: [
+              { value: 0.25, severity: 'warning' },
+              { value: 0.5, severity: 'critical' },
+            ],
           },
-        ],
-      }),
-    )
+          queries: [
+            { expr: `job:http_request_duration_seconds:p95_rate5m{${SERVICE}}`, legend: 'service p95 (5m)' },
+          ],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Average response time by route',
+          description: 'Mean request duration by route.',
+          unit: 's',
+          min: 0,
+          queries: [
+            {
+              expr:
+                `sum by (route) (instance_route:http_request_duration_seconds_sum:rate1m{${SELECTED}})` +
+                ` / sum by (route) (instance_route_status:http_requests:rate1m{${SELECTED}})`,
+              legend: '{{route}}',
+            },
+          ],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Share of requests under 250 ms by route',
+          description: 'Requests answered within 250 ms (the latency warning threshold), by route.',
+          unit: 'percentunit',
+          min: 0,
+          max: 1,
+          queries: [
+            {
+              expr:
+                `sum by (route) (instance_route_le:http_request_duration_seconds_bucket:rate1m{le="0.25", ${SELECTED}})` +
+                ` / sum by (route) (instance_route_le:http_request_duration_seconds_bucket:rate1m{le="+Inf", ${SELECTED}})`,
+              legend: '{{route}}',
+            },
+          ],
+        }),
+      )
 
-    .withRow(new RowBuilder('Alerts'))
-    .withPanel(
-      table({
-        title: 'Firing alerts',
-        description:
-          'Alerts firing now, on every service and instance: the Instance filter does not apply here. Watchdog always fires: it proves the alerting pipeline.',
-        unit: 'none',
-        width: 24,
-        queries: [{ expr: 'sum by (alertname, job, severity) (ALERTS{alertstate="firing"})', instant: true }],
-      }),
-    )
-    .build();
-}
+      .withRow(new RowBuilder('Process'))
+      .withPanel(
+        timeseries({
+          title: 'CPU',
+          description: 'Share of one core each process of the service uses (HighCPU fires above 80%).',
+          unit: 'percentunit',
+          min: 0,
+          width: 8,
+          mirrors: { alert: 'HighCPU', above: [{ value: 0.8, severity: 'warning' }] },
+          queries: [{ expr: `instance:process_cpu_seconds:rate1m{${INSTANCE}}`, legend: '{{instance}}' }],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Memory',
+          description: 'Resident set size and V8 heap used (HighMemory fires above 400 MiB resident).',
+          unit: 'bytes',
+          min: 0,
+          width: 8,
+          mirrors: { alert: 'HighMemory', above: [{ value: 400 * MIB, severity: 'warning' }] },
+          queries: [
+            { expr: `instance:process_resident_memory_bytes:max{${INSTANCE}}`, legend: 'RSS {{instance}}' },
+            { expr: `instance:nodejs_heap_used_bytes:sum{${INSTANCE}}`, legend: 'heap used {{instance}}' },
+          ],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Event-loop lag',
+          description: 'How late timers run (p99): high lag means the process cannot keep up.',
+          unit: 's',
+          min: 0,
+          width: 8,
+          queries: [
+            {
+              expr: `instance:nodejs_eventloop_delay_p99_seconds:max{${INSTANCE}}`,
+              legend: 'p99 {{instance}}',
+            },
+          ],
+        }),
+      )
 
-/** One service at a time: its `job`, from the services that answer HTTP requests. */
-function serviceVariable(): QueryVariableBuilder {
-  return new QueryVariableBuilder('service')
-    .label('Service')
-    .datasource(datasource)
-    .query('label_values(job:http_requests:rate1m, job)')
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc);
+      .withRow(new RowBuilder('Alerts'))
+      .withPanel(
+        table({
+          title: 'Firing alerts',
+          description:
+            'Alerts firing now, on every service and instance: the Instance filter does not apply here. Watchdog always fires: it proves the alerting pipeline.',
+          unit: 'none',
+          width: 24,
+          queries: [
+            { expr: 'sum by (alertname, job, severity) (ALERTS{alertstate="firing"})', instant: true },
+          ],
+        }),
+      )
+      .build()
+  );
 }
 
 function latencyQuantile(quantile: number) {

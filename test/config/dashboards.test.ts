@@ -12,6 +12,7 @@ import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashb
 import { K6_DASHBOARD_UID } from '../../grafana/src/k6-dashboard.ts';
 import { RUNBOOKS_DASHBOARD_UID, readRunbooks } from '../../grafana/src/runbooks.ts';
 import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
+import { SLO_DASHBOARD_UID } from '../../grafana/src/slo-dashboard.ts';
 import {
   alertThresholds,
   checkDashboard,
@@ -22,7 +23,7 @@ import {
 } from '../support/dashboard-check.ts';
 import { composeTrendStats, k6SeriesNames } from '../support/k6-series.ts';
 import { committedDashboards, metricNames, panelQueries, substituteVariables } from '../support/panels.ts';
-import { alertRules, readYaml, recordingRules, repoPath } from '../support/repo.ts';
+import { alertRules, readYaml, recordingRules, repoPath, sloRecordingRules } from '../support/repo.ts';
 
 /** Every metric name a panel may use: what a real webapp exposes, what the rules record, and Prometheus' own. */
 async function knownMetricNames(): Promise<Set<string>> {
@@ -38,6 +39,7 @@ async function knownMetricNames(): Promise<Set<string>> {
     return new Set([
       ...exposition.samples.map((s) => s.name),
       ...recordingRules().map((r) => r.record),
+      ...sloRecordingRules().map((r) => r.record),
       'up',
       // Written by Prometheus' OTLP receiver for every push: the resource's attributes.
       'target_info',
@@ -65,7 +67,13 @@ describe('dashboards as code', () => {
   it('has fixed uids and a datasource variable on every dashboard', () => {
     const dashboards = Object.values(committedDashboards());
     expect(dashboards.map((d) => d.uid).sort()).toEqual(
-      [DEMO_COUNTER_DASHBOARD_UID, K6_DASHBOARD_UID, RUNBOOKS_DASHBOARD_UID, SERVICE_DASHBOARD_UID].sort(),
+      [
+        DEMO_COUNTER_DASHBOARD_UID,
+        K6_DASHBOARD_UID,
+        RUNBOOKS_DASHBOARD_UID,
+        SERVICE_DASHBOARD_UID,
+        SLO_DASHBOARD_UID,
+      ].sort(),
     );
     for (const dashboard of dashboards) {
       const json = dashboard as unknown as {
@@ -210,8 +218,36 @@ describe('the dashboard check', () => {
     );
   });
 
-  it('names in the runbooks only panels the service dashboard has', () => {
-    const titles = webapp().panels.map((p) => p.title);
+  it('draws on the burn-rate panels the burn rates the generated SLO alerts fire at, in their colour', () => {
+    const slo = dashboards().find((d) => d.uid === SLO_DASHBOARD_UID) as DashboardJson;
+    const factors = (severity: string) =>
+      [
+        ...new Set(
+          alertRules()
+            .filter((rule) => rule.labels?.sloth_severity === severity)
+            .flatMap((rule) => [...rule.expr.matchAll(/> \(([\d.]+) \* [\d.]+\)/g)].map((m) => Number(m[1]))),
+        ),
+      ].sort((a, b) => a - b);
+    expect(factors('page')).toEqual([6, 14.4]);
+    expect(factors('ticket')).toEqual([1, 3]);
+    for (const [title, severity, colour] of [
+      ['Burn rate, page windows', 'page', 'red'],
+      ['Burn rate, ticket windows', 'ticket', 'orange'],
+    ] as const) {
+      const steps = panel(slo, title).fieldConfig?.defaults?.thresholds?.steps ?? [];
+      expect(
+        steps.filter((s) => s.value !== null).map((s) => s.value),
+        title,
+      ).toEqual(factors(severity));
+      expect(new Set(steps.filter((s) => s.value !== null).map((s) => s.color)), title).toEqual(
+        new Set([colour]),
+      );
+    }
+  });
+
+  it('names in the runbooks only panels the service and SLO dashboards have', () => {
+    const slo = dashboards().find((d) => d.uid === SLO_DASHBOARD_UID) as DashboardJson;
+    const titles = [...webapp().panels, ...slo.panels].map((p) => p.title);
     const named = readRunbooks().flatMap((runbook) =>
       [...runbook.markdown.matchAll(/panels? ((?:"[^"]+"(?:,| and| or)? ?)+)/g)].flatMap((m) =>
         [...(m[1] as string).matchAll(/"([^"]+)"/g)].map((q) => q[1] as string),

@@ -129,10 +129,14 @@ describe('Makefile', () => {
   it('make scenario names what it needs: a scenario, and a webapp to send it to', async () => {
     const missing = await make('-o', 'install', 'scenario');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('make scenario needs SCENARIO=steady, spike, errors or latency');
+    expect(missing.stderr).toContain(
+      'make scenario needs SCENARIO=steady, spike, errors, latency or budget-burn',
+    );
 
     const unknown = await make('-o', 'install', 'scenario', 'SCENARIO=smoke');
-    expect(unknown.stderr).toContain("SCENARIO must be steady, spike, errors or latency, got 'smoke'");
+    expect(unknown.stderr).toContain(
+      "SCENARIO must be steady, spike, errors, latency or budget-burn, got 'smoke'",
+    );
 
     const nobody = await make('-o', 'install', 'scenario', 'SCENARIO=spike', 'TARGET=http://127.0.0.1:1');
     expect(nobody.code).toBe(2);

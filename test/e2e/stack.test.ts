@@ -122,6 +122,49 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
     });
   }, 300_000);
 
+  it('pages ErrorBudgetBurn under the budget-burn scenario, where no threshold alert fires', async () => {
+    await withStack({ generator: ['--scenario', 'budget-burn', '--rate', '10'] }, async (stack) => {
+      const startedAt = Date.now();
+      const page = await stack.maildev.waitForEmail(
+        'the ErrorBudgetBurn page',
+        (m) => m.subject.startsWith('[FIRING') && m.subject.includes('ErrorBudgetBurn (critical)'),
+        240_000,
+      );
+      reportFigure(
+        `ErrorBudgetBurn: budget-burn scenario start to page email ${seconds(Date.parse(page.time) - startedAt)} s; as received: ${page.subject}\n${page.text.match(/^ {2}description: .*$/m)?.[0] ?? ''}`,
+      );
+      expect(page.subject).toMatch(
+        /^\[FIRING:1\] ErrorBudgetBurn \(critical\) on webapp: webapp spends its requests-availability error budget \d+\.\dx as fast as 30 days allow$/,
+      );
+      const burn = Number(/budget (\d+\.\d)x/.exec(page.subject)?.[1]);
+      // About 3% of the working routes fail, against a budget of 0.1%: 30x, give or take the
+      // traffic's chance. The page takes 14.4x over 1h and 5m or 6x over 6h and 30m; a minute into
+      // a fresh stack every window holds the same minute, so the 5m burn is over 6 either way.
+      expect(burn).toBeGreaterThan(6);
+      expect(burn).toBeLessThan(100);
+      expect(page.text).toMatch(
+        /^ {2}description: +99\.9% of requests to the routes of webapp meant to work must answer without a 5xx over 30 days \(SLO webapp-requests-availability\)\. Over the last 5 minutes [\d.]+% failed: \d+\.\dx the pace that spends the whole budget in 30 days\. /m,
+      );
+      expect(page.text).toMatch(/^ {2}runbook: +http:\S+\/d\/fos-runbooks\/alert-runbooks\?viewPanel=10$/m);
+      expect(page.text).toMatch(
+        /^ {2}dashboard: +http:\S+\/d\/fos-slo\/service-level-objectives\?var-service=webapp$/m,
+      );
+      expect(page.text).toMatch(
+        /of the 30 days' budget is left; at this rate it is gone in |the budget is spent\./,
+      );
+      // The ticket of the same SLO is muted by the page; the 5% threshold never crossed.
+      const alerts = await stack.prometheus.client.query(
+        'ALERTS{alertstate="firing", alertname=~"HighErrorRatio|ErrorBudgetBurn"}',
+      );
+      expect(alerts.map((a) => `${a.metric.alertname} ${a.metric.severity}`).sort()).toEqual([
+        'ErrorBudgetBurn critical',
+        'ErrorBudgetBurn warning',
+      ]);
+      const emails = await stack.maildev.emails();
+      expect(emails.filter((m) => /HighErrorRatio|ErrorBudgetBurn \(warning\)/.test(m.subject))).toEqual([]);
+    });
+  }, 300_000);
+
   it('still delivers an alert email when the mail catcher was down while it fired', async () => {
     await withStack({ generator: false }, async (stack) => {
       await stack.maildev.pause();

@@ -3,14 +3,25 @@ import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
 import { RUNBOOKS_DASHBOARD_UID, runbookPath } from '../../grafana/src/runbooks.ts';
 import { committedDashboards } from '../support/panels.ts';
-import { alertRules, durationSeconds, readYaml, recordingRules, repoPath } from '../support/repo.ts';
+import {
+  alertRules,
+  durationSeconds,
+  readYaml,
+  recordingRules,
+  repoPath,
+  sloRecordingRules,
+  sloRuleFiles,
+} from '../support/repo.ts';
 
 const promtool = pinnedTool('promtool');
 
 describe.skipIf(!promtool)('promtool', () => {
-  it('accepts prometheus.yml and finds both rule files', async () => {
+  const ruleFiles = ['alerts', 'recording', ...sloRuleFiles()];
+
+  it('accepts prometheus.yml and finds every rule file, the SLO rules among them', async () => {
+    expect(sloRuleFiles()).toContain('slo-webapp');
     const result = await run(promtool as string, ['check', 'config', repoPath('prometheus/prometheus.yml')]);
-    expect(result.stderr + result.stdout).toMatch(/SUCCESS: 2 rule files found/);
+    expect(result.stderr + result.stdout).toContain(`SUCCESS: ${ruleFiles.length} rule files found`);
     expect(result.code).toBe(0);
   });
 
@@ -18,17 +29,19 @@ describe.skipIf(!promtool)('promtool', () => {
     const result = await run(promtool as string, [
       'check',
       'rules',
-      repoPath('prometheus/rules/alerts.yml'),
-      repoPath('prometheus/rules/recording.yml'),
+      ...ruleFiles.map((file) => repoPath(`prometheus/rules/${file}.yml`)),
     ]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
   });
 
-  it.each(['recording.test.yml', 'alerts.test.yml'])('passes the unit tests in %s', async (file) => {
-    const result = await run(promtool as string, ['test', 'rules', repoPath(`prometheus/tests/${file}`)]);
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/SUCCESS/);
-  });
+  it.each(['recording.test.yml', 'alerts.test.yml', 'slo.test.yml'])(
+    'passes the unit tests in %s',
+    async (file) => {
+      const result = await run(promtool as string, ['test', 'rules', repoPath(`prometheus/tests/${file}`)]);
+      expect(result.code, result.stderr + result.stdout).toBe(0);
+      expect(result.stdout).toMatch(/SUCCESS/);
+    },
+  );
 });
 
 interface AlertTest {
@@ -84,7 +97,9 @@ describe('rule conventions', () => {
   });
 
   it('tests every alert just before and just after its for:, with labels and annotations', () => {
-    const { tests } = readYaml<UnitTests>('prometheus/tests/alerts.test.yml');
+    const tests = ['alerts.test.yml', 'slo.test.yml'].flatMap(
+      (file) => readYaml<UnitTests>(`prometheus/tests/${file}`).tests,
+    );
     const evaluation = durationSeconds(
       readYaml<{ evaluation_interval: string }>('prometheus/tests/alerts.test.yml').evaluation_interval,
     );
@@ -109,6 +124,44 @@ describe('rule conventions', () => {
       );
       expect(pinned, `${rule.alert} has a quiet check one evaluation before it fires`).toBe(true);
     }
+  });
+
+  it('tests every burn-rate alert, page and ticket, one minute before it fires and one minute after it stops', () => {
+    const file = readYaml<UnitTests & { evaluation_interval: string }>('prometheus/tests/slo.test.yml');
+    const step = durationSeconds(file.evaluation_interval);
+    const cases = file.tests.flatMap((t) => t.alert_rule_test ?? []);
+    const expected = (c: AlertTest, severity: string) =>
+      c.exp_alerts.some((a) => a.exp_labels.severity === severity);
+    const burnRateAlerts = alertRules().filter((rule) => rule.labels?.sloth_severity);
+    // Each SLO of the webapp has a page and a ticket.
+    expect(burnRateAlerts.map((r) => `${r.alert} ${r.labels?.sloth_severity}`).sort()).toEqual([
+      'ErrorBudgetBurn page',
+      'ErrorBudgetBurn ticket',
+      'LatencyBudgetBurn page',
+      'LatencyBudgetBurn ticket',
+    ]);
+    for (const rule of burnRateAlerts) {
+      const severity = rule.labels?.severity ?? '';
+      const own = cases.filter((c) => c.alertname === rule.alert);
+      const at = (c: AlertTest) => durationSeconds(c.eval_time);
+      const quietBefore = own.some(
+        (fires) =>
+          expected(fires, severity) && own.some((q) => !expected(q, severity) && at(fires) - at(q) === step),
+      );
+      const quietAfter = own.some(
+        (fires) =>
+          expected(fires, severity) && own.some((q) => !expected(q, severity) && at(q) - at(fires) === step),
+      );
+      expect(quietBefore, `${rule.alert} ${severity}: quiet a minute before it fires`).toBe(true);
+      expect(quietAfter, `${rule.alert} ${severity}: quiet a minute after it stops`).toBe(true);
+    }
+  });
+
+  it("gives Sloth's recording rules Sloth's names, one set per SLO", () => {
+    const names = new Set(sloRecordingRules().map((r) => r.record));
+    for (const window of ['5m', '30m', '1h', '2h', '6h', '1d', '3d', '30d'])
+      expect(names, window).toContain(`slo:sli_error:ratio_rate${window}`);
+    expect(names).toContain('slo:period_error_budget_remaining:ratio');
   });
 
   it('checks every recording rule with a promql_expr_test', () => {

@@ -7,8 +7,9 @@ import type { PrometheusClient } from '@fos/stack/prometheus';
 import { expect } from 'vitest';
 import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
 import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
+import { SLO_DASHBOARD_UID } from '../../grafana/src/slo-dashboard.ts';
 import { panelQueries, substituteVariables } from './panels.ts';
-import { alertRules, recordingRules } from './repo.ts';
+import { alertRules, recordingRules, sloRecordingRules } from './repo.ts';
 
 /** InstanceDown's runbook: a path under GRAFANA_URL (the "Alert runbooks" dashboard). */
 const RUNBOOK_PATH = alertRules().find((r) => r.alert === 'InstanceDown')?.annotations?.runbook_url ?? '';
@@ -44,7 +45,11 @@ async function expectNoneMissing(what: string, missing: () => Promise<string[]>,
 }
 
 /** The dashboards the demo stack fills: any service's (the webapp picked), and the demo's counter. */
-export const DEMO_STACK_DASHBOARDS = [SERVICE_DASHBOARD_UID, DEMO_COUNTER_DASHBOARD_UID] as const;
+export const DEMO_STACK_DASHBOARDS = [
+  SERVICE_DASHBOARD_UID,
+  SLO_DASHBOARD_UID,
+  DEMO_COUNTER_DASHBOARD_UID,
+] as const;
 
 /** The rules only a service pushing by OTLP feeds: a stack without one leaves them empty. */
 export const PUSHED_SERVICE_RULES = ['job:target_info:last_push_timestamp'];
@@ -62,7 +67,9 @@ export async function expectEveryRecordingRuleHasData(
     'every recording rule to return data',
     async () => {
       const missing: string[] = [];
-      for (const rule of recordingRules().filter((r) => !except.includes(r.record)))
+      for (const rule of [...recordingRules(), ...sloRecordingRules()].filter(
+        (r) => !except.includes(r.record),
+      ))
         if ((await prometheus.query(rule.record)).length === 0) missing.push(rule.record);
       return missing;
     },

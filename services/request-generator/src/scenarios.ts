@@ -1,6 +1,6 @@
 import type { Weights } from './traffic.ts';
 
-export const SCENARIOS = ['steady', 'spike', 'errors', 'latency'] as const;
+export const SCENARIOS = ['steady', 'spike', 'errors', 'latency', 'budget-burn'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Phase {
@@ -51,6 +51,13 @@ export const LATENCY_WEIGHTS: Weights = {
 export const ERRORS_WEIGHTS: Weights = { ...STEADY_WEIGHTS, error: 35 };
 export const ERRORS_FAULT_SHARE = 0.2;
 
+/**
+ * About 3% of requests to the working routes fail (the ep_* routes are 86 of the 95 working
+ * weights): under HighErrorRatio's 5%, so no threshold alert fires, while the webapp's 99.9%
+ * availability SLO burns its budget 30 times as fast as 30 days allow, over its page's 14.4.
+ */
+export const BUDGET_BURN_FAULT_SHARE = 0.033;
+
 /** Warm-up before the spike, so the dashboards show the step. */
 export const SPIKE_WARM_UP_SECONDS = 15;
 
@@ -67,6 +74,8 @@ export function scenarioPhases(name: ScenarioName, settings: ScenarioSettings): 
       return throughout(LATENCY_WEIGHTS);
     case 'errors':
       return throughout(ERRORS_WEIGHTS, ERRORS_FAULT_SHARE);
+    case 'budget-burn':
+      return throughout(STEADY_WEIGHTS, BUDGET_BURN_FAULT_SHARE);
     case 'spike': {
       const weights = settings.weights ?? STEADY_WEIGHTS;
       return [

@@ -132,6 +132,18 @@ describe('scenarios', () => {
     expect(slow).toBeGreaterThanOrEqual(50);
   });
 
+  it('budget-burn fails about 3% of the working routes: over the 99.9% SLO page, under HighErrorRatio', () => {
+    const [burn] = scenarioPhases('budget-burn', settings);
+    expect(burn?.weights).toEqual(STEADY_WEIGHTS);
+    const working = Object.entries(STEADY_WEIGHTS).filter(([route]) => route !== 'error');
+    const total = working.reduce((sum, [, weight]) => sum + weight, 0);
+    const faulted = working.filter(([route]) => route.startsWith('ep_')).reduce((sum, [, w]) => sum + w, 0);
+    const failing = ((burn?.faultShare ?? 0) * faulted) / total;
+    // The SLO's budget is 0.1%: a page at 14.4 times its pace, HighErrorRatio at 5%.
+    expect(failing / 0.001).toBeGreaterThan(14.4 * 1.5);
+    expect(failing).toBeLessThan(0.05 * 0.7);
+  });
+
   it('custom weights replace the scenario weights', () => {
     const weights = { ...STEADY_WEIGHTS, ep_one: 1000 };
     expect(scenarioPhases('steady', { ...settings, weights })[0]?.weights.ep_one).toBe(1000);

@@ -15,6 +15,8 @@ export function healthQueries(job: string) {
     // A pushed service has no `up`: each of its instances is up while it pushed in the last 20 s
     // (MetricsPushStopped's threshold), and down for the 5-minute lookback after.
     up: `up{job="${job}"} or on (job) (time() - timestamp(target_info{job="${job}"}) < bool 20)`,
+    // The service's SLOs, where it has a spec in prometheus/slos (Sloth's rules, rules/slo-*.yml).
+    budgetLeft: `slo:period_error_budget_remaining:ratio{job="${job}"}`,
   } as const;
 }
 
@@ -27,6 +29,12 @@ export interface HealthFigures {
   errorRatio: number | undefined;
   cpuCores: { instance: string; cores: number }[];
   up: { instance: string; up: boolean }[];
+  /**
+   * What is left of each SLO's 30-day error budget (1 = all, below 0 overspent); none without a spec.
+   * Reported, not judged: the burn-rate alerts judge it, and a young stack's few minutes of data make
+   * it swing (Sloth's 30 days are all the data there is).
+   */
+  budgetLeft: { slo: string; left: number }[];
 }
 
 /** Every figure is rounded the same way in reports and in the tests that check them. */
@@ -34,6 +42,7 @@ export const format = {
   latency: (seconds: number) => `${Math.round(seconds * 1000)} ms`,
   rate: (perSecond: number) => `${perSecond.toFixed(1)} req/s`,
   ratio: (ratio: number) => `${(ratio * 100).toFixed(2)}%`,
+  budget: (left: number) => `${(left * 100).toFixed(1)}%`,
   cpu: (cores: number) => `${(cores * 100).toFixed(1)}%`,
   time: (at: Date) => `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
 };
@@ -51,12 +60,13 @@ export async function readFigures(
   at: Date,
 ): Promise<HealthFigures> {
   const queries = healthQueries(job);
-  const [p95, rate, errors, cpu, up] = await Promise.all([
+  const [p95, rate, errors, cpu, up, budget] = await Promise.all([
     prometheus.query(queries.p95Seconds, at),
     prometheus.query(queries.requestRate, at),
     prometheus.query(queries.errorRatio, at),
     prometheus.query(queries.cpuCores, at),
     prometheus.query(queries.up, at),
+    prometheus.query(queries.budgetLeft, at),
   ]);
   return {
     at,
@@ -68,6 +78,10 @@ export async function readFigures(
       .filter((s) => !Number.isNaN(s.cores))
       .sort(byInstance),
     up: up.map((s) => ({ instance: s.labels.instance ?? '', up: s.value === 1 })).sort(byInstance),
+    budgetLeft: budget
+      .map((s) => ({ slo: s.labels.sloth_slo ?? '', left: s.value }))
+      .filter((s) => !Number.isNaN(s.left))
+      .sort((a, b) => a.slo.localeCompare(b.slo)),
   };
 }
 
@@ -164,9 +178,19 @@ export function healthReport(
     `error ratio (1m): ${figures.errorRatio === undefined ? 'no requests' : format.ratio(figures.errorRatio)}, threshold ${thresholds.errorRatioPercent}%`,
     `CPU (1m, % of a core): ${cpu}, threshold ${thresholds.cpuPercent}%`,
     `instances up: ${upCount} of ${figures.up.length}`,
+    ...(figures.budgetLeft.length > 0
+      ? [
+          `error budget left (30 days): ${figures.budgetLeft.map(({ slo, left }) => `${slo} ${format.budget(left)}`).join(', ')}`,
+        ]
+      : []),
     ...(context.grafanaUrl
       ? [
           `dashboard: ${context.grafanaUrl}/d/fos-service/service-overview?var-service=${encodeURIComponent(context.job)}`,
+          ...(figures.budgetLeft.length > 0
+            ? [
+                `SLOs: ${context.grafanaUrl}/d/fos-slo/service-level-objectives?var-service=${encodeURIComponent(context.job)}`,
+              ]
+            : []),
         ]
       : []),
   ];

@@ -21,6 +21,7 @@ function figures(overrides: Partial<HealthFigures> = {}): HealthFigures {
       { instance: 'a:3000', up: true },
       { instance: 'b:3000', up: true },
     ],
+    budgetLeft: [],
     ...overrides,
   };
 }
@@ -43,6 +44,35 @@ describe('healthReport', () => {
         'dashboard: https://grafana.example.com/d/fos-service/service-overview?var-service=webapp',
       ].join('\n'),
     );
+  });
+
+  it("gives each SLO's error budget left and links the SLO dashboard, leaving the judging to the burn-rate alerts", () => {
+    const withSlos = figures({
+      budgetLeft: [
+        { slo: 'requests-availability', left: 0.9234 },
+        { slo: 'requests-latency', left: 1 },
+      ],
+    });
+    const report = healthReport(withSlos, defaults, { job: 'webapp', grafanaUrl: 'https://g.example' });
+    expect(report.status).toBe('success');
+    const lines = report.message.split('\n');
+    expect(lines).toContain(
+      'error budget left (30 days): requests-availability 92.3%, requests-latency 100.0%',
+    );
+    expect(lines.at(-1)).toBe(
+      'SLOs: https://g.example/d/fos-slo/service-level-objectives?var-service=webapp',
+    );
+    const spent = healthReport(
+      figures({ budgetLeft: [{ slo: 'requests-availability', left: -0.25 }] }),
+      defaults,
+      context,
+    );
+    expect(spent.status).toBe('success');
+    expect(spent.message).toContain('error budget left (30 days): requests-availability -25.0%');
+    // Without a spec there is no SLO line at all, and no SLO link.
+    expect(
+      healthReport(figures(), defaults, { job: 'webapp', grafanaUrl: 'https://g.example' }).message,
+    ).not.toMatch(/budget|fos-slo/);
   });
 
   it.each([
