@@ -32,15 +32,11 @@ export default defineConfig({
         },
       },
       {
-        // Beside the compose, fault, Kubernetes and own-service suites: those wait out most of their
-        // time (own-service a 6-minute window), and each of these starts one real part at a time.
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
-          maxWorkers: 3,
-          sequence: { groupOrder: 1 },
         },
       },
       {
