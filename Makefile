@@ -99,7 +99,7 @@ up-local: install tools ## The stack without Docker, on 127.0.0.1 at the Compose
 	$(WITH_NODE) node packages/stack/src/up-local.ts
 
 # The webapp both stacks publish: the first of WEBAPP_PORTS (.env, else 8080). TARGET= overrides it.
-TARGET ?= http://127.0.0.1:$(or $(shell sed -n 's/^WEBAPP_PORTS=\([0-9]*\).*/\1/p' .env 2>/dev/null),8080)
+TARGET ?= http://127.0.0.1:$(or $(firstword $(subst -, ,$(call env_value,WEBAPP_PORTS))),8080)
 scenario: install ## Send a generator scenario to the running stack (make up or up-local): make scenario SCENARIO=steady|spike|errors|latency|budget-burn [ARGS="--rate 50"]
 	@if [ "$(origin SCENARIO)" = file ]; then echo "make scenario needs SCENARIO=steady, spike, errors, latency or budget-burn" >&2; exit 2; fi
 	@case "$(SCENARIO)" in steady|spike|errors|latency|budget-burn) ;; *) echo "SCENARIO must be steady, spike, errors, latency or budget-burn, got '$(SCENARIO)'" >&2; exit 2 ;; esac

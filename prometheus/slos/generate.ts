@@ -5,7 +5,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { syncGenerated } from '@fos/repo/generated';
 import { repoPath } from '@fos/repo/paths';
 import { pinnedTool } from '@fos/stack/tools';
-import { sloRuleFiles } from './slos.ts';
+import { generateSloRules } from './slos.ts';
 
 const check = process.argv.includes('--check');
 const sloth = pinnedTool('sloth');
@@ -15,7 +15,7 @@ if (!sloth) {
 }
 let files: Record<string, string>;
 try {
-  files = await sloRuleFiles(sloth);
+  files = await generateSloRules(sloth);
 } catch (error) {
   process.stderr.write(`slos: ${(error as Error).message}\n`);
   process.exit(2);

@@ -38,7 +38,7 @@ export function sloSpecs(dir = repoPath('prometheus/slos')): string[] {
  * What `sloth generate` makes of each spec in `dir`, by the repository path of its rules file.
  * Throws naming the spec Sloth refuses, with Sloth's reason.
  */
-export async function sloRuleFiles(
+export async function generateSloRules(
   sloth: string,
   dir = repoPath('prometheus/slos'),
 ): Promise<Record<string, string>> {

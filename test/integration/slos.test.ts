@@ -7,14 +7,14 @@ import { run } from '@fos/stack/exec';
 import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { oneGroupPerSlo, sloRuleFiles, sloSpecs } from '../../prometheus/slos/slos.ts';
+import { generateSloRules, oneGroupPerSlo, sloSpecs } from '../../prometheus/slos/slos.ts';
 import { REPO, repoPath } from '../support/repo.ts';
 
 const sloth = pinnedTool('sloth');
 
 describe.skipIf(!sloth)('the SLO rules from prometheus/slos', () => {
   it('are committed exactly as the pinned Sloth generates them, one file per spec', async () => {
-    const files = await sloRuleFiles(sloth as string);
+    const files = await generateSloRules(sloth as string);
     expect(Object.keys(files)).toEqual(
       sloSpecs().map((spec) => `prometheus/rules/slo-${spec.replace(/\.ya?ml$/, '')}.yml`),
     );
@@ -75,7 +75,7 @@ describe.skipIf(!sloth)('the SLO rules from prometheus/slos', () => {
     try {
       const spec = await readFile(repoPath('prometheus/slos/webapp.yml'), 'utf8');
       await writeFile(join(dir, 'broken.yml'), spec.replace('objective: 99.9', 'objective: 101'));
-      await expect(sloRuleFiles(sloth as string, dir)).rejects.toThrow(
+      await expect(generateSloRules(sloth as string, dir)).rejects.toThrow(
         /^Sloth refused prometheus\/slos\/broken\.yml: .*objective/is,
       );
     } finally {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import envSchema from 'env-schema';
 
@@ -40,6 +41,30 @@ function describeEnvSchemaError(error: unknown, env: NodeJS.ProcessEnv): string 
       return `${variable} ${violation.message}${allowed}${given}`;
     })
     .join('; ');
+}
+
+/** Reads a file's text: tests give one of their own, so that no secret file is needed on disk. */
+export type ReadText = (path: string) => string;
+
+/**
+ * The first line of the secret file that `variable` names (a Compose secret holding a password),
+ * trimmed. A file that cannot be read is a ConfigError naming the variable, the path and why,
+ * followed by `hint` when there is one; the secret itself is never printed.
+ */
+export function readSecretLine(
+  variable: string,
+  path: string,
+  readText: ReadText = (file) => readFileSync(file, 'utf8'),
+  hint = '',
+): string {
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`invalid configuration: ${variable}: cannot read '${path}' (${code})${hint}`);
+  }
+  return (text.split('\n')[0] ?? '').trim();
 }
 
 /**

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit';
+import { ConfigError, type ReadText, readEnv, readSecretLine, serviceEnvFields } from '@fos/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { JOB_PATTERN } from './settings.ts';
 
@@ -79,7 +78,7 @@ function isOrigin(value: string): boolean {
 function readLogin(
   username: string,
   passwordFile: string,
-  readText: (path: string) => string,
+  readText: ReadText | undefined,
 ): { username: string; password: string } | undefined {
   if (username === '' && passwordFile === '') return undefined;
   if (username === '' || passwordFile === '') {
@@ -87,16 +86,7 @@ function readLogin(
       `invalid configuration: PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together, got PROMETHEUS_USERNAME='${username}' and PROMETHEUS_PASSWORD_FILE='${passwordFile}'`,
     );
   }
-  let text: string;
-  try {
-    text = readText(passwordFile);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(
-      `invalid configuration: PROMETHEUS_PASSWORD_FILE: cannot read '${passwordFile}' (${code})`,
-    );
-  }
-  const password = (text.split('\n')[0] ?? '').trim();
+  const password = readSecretLine('PROMETHEUS_PASSWORD_FILE', passwordFile, readText);
   if (password === '') {
     throw new ConfigError(
       `invalid configuration: PROMETHEUS_PASSWORD_FILE '${passwordFile}' must hold the password on its first line, got an empty one`,
@@ -111,10 +101,7 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([
  * Reads and validates the environment. Throws ConfigError whose message names the bad variable, the
  * value and what it expected.
  */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  readText: (path: string) => string = (path) => readFileSync(path, 'utf8'),
-): IntegrationConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: ReadText): IntegrationConfig {
   const parsed: Env = readEnv(EnvSchema, env);
   const prometheusLogin = readLogin(parsed.PROMETHEUS_USERNAME, parsed.PROMETHEUS_PASSWORD_FILE, readText);
   const returnUrlHosts = parsed.TELEX_RETURN_URL_HOSTS.split(',')

@@ -170,6 +170,7 @@ export function healthReport(
     found.length === 0
       ? `${context.job} health: OK (${format.time(figures.at)})`
       : `${context.job} health: ${found.length} problem${found.length === 1 ? '' : 's'} (${format.time(figures.at)})`;
+  const hasSlos = figures.budgetLeft.length > 0;
   const lines = [
     headline,
     ...found.map((problem) => `- ${problem.text}`),
@@ -178,7 +179,7 @@ export function healthReport(
     `error ratio (1m): ${figures.errorRatio === undefined ? 'no requests' : format.ratio(figures.errorRatio)}, threshold ${thresholds.errorRatioPercent}%`,
     `CPU (1m, % of a core): ${cpu}, threshold ${thresholds.cpuPercent}%`,
     `instances up: ${upCount} of ${figures.up.length}`,
-    ...(figures.budgetLeft.length > 0
+    ...(hasSlos
       ? [
           `error budget left (30 days): ${figures.budgetLeft.map(({ slo, left }) => `${slo} ${format.budget(left)}`).join(', ')}`,
         ]
@@ -186,7 +187,7 @@ export function healthReport(
     ...(context.grafanaUrl
       ? [
           `dashboard: ${context.grafanaUrl}/d/fos-service/service-overview?var-service=${encodeURIComponent(context.job)}`,
-          ...(figures.budgetLeft.length > 0
+          ...(hasSlos
             ? [
                 `SLOs: ${context.grafanaUrl}/d/fos-slo/service-level-objectives?var-service=${encodeURIComponent(context.job)}`,
               ]

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
-import { ConfigError, readEnv } from '@fos/service-kit';
+import { ConfigError, type ReadText, readEnv, readSecretLine } from '@fos/service-kit';
 import { Type } from '@sinclair/typebox';
 
 /** Every variable web-auth reads, with its default: the one place defaults live. */
@@ -31,10 +30,7 @@ const PASSWORD = /^[A-Za-z0-9._~-]{12,}$/;
  * Reads and validates the environment and the password file. Throws ConfigError whose message
  * names the bad variable, the value and what it expected; the password itself is never printed.
  */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  readText: (path: string) => string = (path) => readFileSync(path, 'utf8'),
-): WebAuthConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: ReadText): WebAuthConfig {
   const parsed = readEnv(EnvSchema, env);
   // Not 0.0.0.0: the links in alerts and the UIs' own (--web.external-url) name this address, and
   // nobody reaches http://0.0.0.0 from another machine.
@@ -43,16 +39,12 @@ export function loadConfig(
       `invalid configuration: PUBLISH_ADDRESS must be an IPv4 address of this machine that others reach it at (such as 192.168.1.10; 127.0.0.1: this machine only), not 0.0.0.0, got '${parsed.PUBLISH_ADDRESS}'`,
     );
   }
-  let text: string;
-  try {
-    text = readText(parsed.STACK_PASSWORD_FILE);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(
-      `invalid configuration: STACK_PASSWORD_FILE: cannot read '${parsed.STACK_PASSWORD_FILE}' (${code}); make up creates secrets/stack_password`,
-    );
-  }
-  const password = (text.split('\n')[0] ?? '').trim();
+  const password = readSecretLine(
+    'STACK_PASSWORD_FILE',
+    parsed.STACK_PASSWORD_FILE,
+    readText,
+    '; make up creates secrets/stack_password',
+  );
   if (!PASSWORD.test(password)) {
     throw new ConfigError(
       `invalid configuration: STACK_PASSWORD_FILE '${parsed.STACK_PASSWORD_FILE}' must hold the stack password on its first line: 12 or more letters, digits, '.', '_', '~' or '-' (got ${password.length} characters${password.length > 0 && !/^[A-Za-z0-9._~-]*$/.test(password) ? ', some of them others' : ''})`,
