@@ -1,10 +1,17 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import { DefaultRequestHandler, InMemoryPushNotificationStore } from '@a2a-js/sdk/server';
 import { createServiceApp } from '@fos/service-kit';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { agentCard } from './agent/card.ts';
+import { StackAgent } from './agent/executor.ts';
+import { TelexPushSender } from './agent/push.ts';
+import { RecentTaskStore } from './agent/task-store.ts';
+import { AlertmanagerClient } from './alertmanager.ts';
 import type { IntegrationConfig } from './config.ts';
 import metricsPlugin from './metrics.ts';
 import { PrometheusClient } from './prometheus.ts';
 import { ReportRunner } from './reports.ts';
+import { a2aRoutes } from './routes/a2a.ts';
 import { integrationRoutes } from './routes/integration.ts';
 import { tickRoutes } from './routes/tick.ts';
 
@@ -27,25 +34,31 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     openapi: {
       title: 'Fastify Observability Stack Telex integration',
       description:
-        'A Telex interval integration: on each tick, the webapp’s health from Prometheus, posted to the channel.',
+        'Telex’s two ways in: an interval integration (on each tick, a service’s health from Prometheus, posted to the channel) and an A2A agent (health, what is firing, silences).',
       version: '0.1.0',
-      tags: [{ name: 'telex', description: 'What Telex calls: the integration spec and the tick' }],
+      tags: [
+        { name: 'telex', description: 'What Telex calls: the integration spec and the tick' },
+        { name: 'a2a', description: 'The A2A agent: its card and JSON-RPC' },
+      ],
     },
     // A tick with `"channel_id": 5` is a bad tick, not the string "5".
     ajv: { customOptions: { coerceTypes: false } },
   });
   await app.register(metricsPlugin);
 
+  const prometheus = new PrometheusClient(
+    config.prometheusUrl,
+    config.prometheusTimeoutMs,
+    config.prometheusLogin,
+  );
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => sleepMs(ms));
   const reports = new ReportRunner({
-    prometheus: new PrometheusClient(
-      config.prometheusUrl,
-      config.prometheusTimeoutMs,
-      config.prometheusLogin,
-    ),
+    prometheus,
     grafanaUrl: config.grafanaUrl,
     metrics: app.integrationMetrics,
-    delivery: { ...config.delivery, sleep: options.sleep ?? ((ms) => sleepMs(ms)) },
-    now: options.now ?? Date.now,
+    delivery: { ...config.delivery, sleep },
+    now,
     monotonic,
   });
   // Reports under way finish (or give up) before the process exits; close-with-grace bounds the wait.
@@ -62,5 +75,45 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reports,
     monotonic,
   });
+
+  const pushStore = new InMemoryPushNotificationStore();
+  const pushes = new TelexPushSender({
+    store: pushStore,
+    allowedHosts: config.returnUrlHosts,
+    delivery: { ...config.delivery, sleep },
+    metrics: app.integrationMetrics,
+    log: app.log,
+  });
+  // Pushes under way are delivered (or given up on) before the process exits, as reports are.
+  app.addHook('onClose', () => pushes.drain());
+  const agent = new DefaultRequestHandler(
+    agentCard(config.publicUrl, config.webappJob),
+    new RecentTaskStore(AGENT_TASKS_KEPT),
+    new StackAgent({
+      prometheus,
+      alertmanager: new AlertmanagerClient(
+        config.alertmanagerUrls,
+        config.prometheusTimeoutMs,
+        config.alertmanagerLogin,
+      ),
+      links: { grafanaUrl: config.grafanaUrl, alertmanagerUrl: config.alertmanagerPublicUrl },
+      defaultService: config.webappJob,
+      metrics: app.integrationMetrics,
+      log: app.log,
+      now,
+    }),
+    undefined,
+    pushStore,
+    pushes,
+  );
+  await app.register(a2aRoutes, {
+    handler: agent,
+    publicUrl: config.publicUrl,
+    pushUrlHosts: config.returnUrlHosts,
+    ...(config.agentApiKey ? { apiKey: config.agentApiKey } : {}),
+  });
   return app;
 }
+
+/** tasks/get answers for the last this many tasks; older ones are forgotten (RecentTaskStore). */
+export const AGENT_TASKS_KEPT = 1000;

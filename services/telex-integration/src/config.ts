@@ -11,7 +11,16 @@ const EnvSchema = Type.Object({
   /** Basic auth for Prometheus: a user, and a file whose first line is the password. Empty: none. */
   PROMETHEUS_USERNAME: Type.String({ default: '' }),
   PROMETHEUS_PASSWORD_FILE: Type.String({ default: '' }),
-  /** Host names a tick's return_url may point at, comma-separated: /tick posts nowhere else. */
+  /** The A2A agent's Alertmanagers, comma-separated: each call goes to the first that answers. */
+  ALERTMANAGER_URLS: Type.String({ default: 'http://127.0.0.1:9093' }),
+  /** The Alertmanager UI the channel's members reach, for links in answers. Empty: the first of ALERTMANAGER_URLS. */
+  ALERTMANAGER_PUBLIC_URL: Type.String({ default: '' }),
+  /** Basic auth for the Alertmanagers, as for Prometheus. Empty: none. */
+  ALERTMANAGER_USERNAME: Type.String({ default: '' }),
+  ALERTMANAGER_PASSWORD_FILE: Type.String({ default: '' }),
+  /** A file whose first line is the key A2A calls must carry (X-TELEX-API-KEY or Bearer). Empty: none asked. */
+  AGENT_API_KEY_FILE: Type.String({ default: '' }),
+  /** Host names a tick's return_url and an A2A push URL may point at, comma-separated: nothing is posted elsewhere. */
   TELEX_RETURN_URL_HOSTS: Type.String({ default: 'ping.telex.im' }),
   /** Origins allowed to read integration.json from a browser (CORS), comma-separated: Telex's web apps. */
   TELEX_CORS_ORIGINS: Type.String({ default: 'https://telex.im,https://staging.telex.im' }),
@@ -37,6 +46,11 @@ export interface IntegrationConfig {
   prometheusUrl: string;
   /** The login Prometheus asks for, if any. */
   prometheusLogin?: { username: string; password: string };
+  alertmanagerUrls: string[];
+  alertmanagerPublicUrl: string;
+  alertmanagerLogin?: { username: string; password: string };
+  /** The key A2A calls must carry, if any. */
+  agentApiKey?: string;
   returnUrlHosts: string[];
   corsOrigins: string[];
   webappJob: string;
@@ -74,8 +88,20 @@ function isOrigin(value: string): boolean {
   }
 }
 
-/** Both variables or neither; the password is the file's first line, never printed. */
+/** A secret file's first line, which must not be empty. */
+function readSecret(variable: string, file: string, readText: ReadText | undefined): string {
+  const secret = readSecretLine(variable, file, readText);
+  if (secret === '') {
+    throw new ConfigError(
+      `invalid configuration: ${variable} '${file}' must hold the secret on its first line, got an empty one`,
+    );
+  }
+  return secret;
+}
+
+/** Both variables or neither (PREFIX_USERNAME, PREFIX_PASSWORD_FILE); the password is never printed. */
 function readLogin(
+  prefix: 'PROMETHEUS' | 'ALERTMANAGER',
   username: string,
   passwordFile: string,
   readText: ReadText | undefined,
@@ -83,16 +109,10 @@ function readLogin(
   if (username === '' && passwordFile === '') return undefined;
   if (username === '' || passwordFile === '') {
     throw new ConfigError(
-      `invalid configuration: PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together, got PROMETHEUS_USERNAME='${username}' and PROMETHEUS_PASSWORD_FILE='${passwordFile}'`,
+      `invalid configuration: ${prefix}_USERNAME and ${prefix}_PASSWORD_FILE go together, got ${prefix}_USERNAME='${username}' and ${prefix}_PASSWORD_FILE='${passwordFile}'`,
     );
   }
-  const password = readSecretLine('PROMETHEUS_PASSWORD_FILE', passwordFile, readText);
-  if (password === '') {
-    throw new ConfigError(
-      `invalid configuration: PROMETHEUS_PASSWORD_FILE '${passwordFile}' must hold the password on its first line, got an empty one`,
-    );
-  }
-  return { username, password };
+  return { username, password: readSecret(`${prefix}_PASSWORD_FILE`, passwordFile, readText) };
 }
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -103,7 +123,27 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: ReadText): IntegrationConfig {
   const parsed: Env = readEnv(EnvSchema, env);
-  const prometheusLogin = readLogin(parsed.PROMETHEUS_USERNAME, parsed.PROMETHEUS_PASSWORD_FILE, readText);
+  const prometheusLogin = readLogin(
+    'PROMETHEUS',
+    parsed.PROMETHEUS_USERNAME,
+    parsed.PROMETHEUS_PASSWORD_FILE,
+    readText,
+  );
+  const alertmanagerLogin = readLogin(
+    'ALERTMANAGER',
+    parsed.ALERTMANAGER_USERNAME,
+    parsed.ALERTMANAGER_PASSWORD_FILE,
+    readText,
+  );
+  const alertmanagerUrls = parsed.ALERTMANAGER_URLS.split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (alertmanagerUrls.length === 0) {
+    throw new ConfigError(
+      `invalid configuration: ALERTMANAGER_URLS must be comma-separated http(s) URLs, got '${parsed.ALERTMANAGER_URLS}'`,
+    );
+  }
+  const alertmanagers = alertmanagerUrls.map((url) => baseUrl('ALERTMANAGER_URLS', url));
   const returnUrlHosts = parsed.TELEX_RETURN_URL_HOSTS.split(',')
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
@@ -130,6 +170,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     publicUrl: baseUrl('PUBLIC_URL', parsed.PUBLIC_URL || `http://127.0.0.1:${parsed.PORT}`),
     prometheusUrl: baseUrl('PROMETHEUS_URL', parsed.PROMETHEUS_URL),
     ...(prometheusLogin ? { prometheusLogin } : {}),
+    alertmanagerUrls: alertmanagers,
+    alertmanagerPublicUrl:
+      parsed.ALERTMANAGER_PUBLIC_URL === ''
+        ? (alertmanagers[0] as string)
+        : baseUrl('ALERTMANAGER_PUBLIC_URL', parsed.ALERTMANAGER_PUBLIC_URL),
+    ...(alertmanagerLogin ? { alertmanagerLogin } : {}),
+    ...(parsed.AGENT_API_KEY_FILE === ''
+      ? {}
+      : { agentApiKey: readSecret('AGENT_API_KEY_FILE', parsed.AGENT_API_KEY_FILE, readText) }),
     returnUrlHosts,
     corsOrigins,
     webappJob: parsed.WEBAPP_JOB,

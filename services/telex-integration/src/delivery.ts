@@ -26,16 +26,23 @@ export interface DeliveryOptions {
   sleep: (ms: number) => Promise<void>;
   /** Told of each failed attempt that will be retried. */
   onRetry?: (attempt: number, reason: FailureReason, detail: string) => void;
+  /** Sent with each attempt besides the content type: a push's credentials. */
+  headers?: Record<string, string>;
 }
 
 type Attempt = { ok: true } | { ok: false; retry: boolean; reason: FailureReason; detail: string };
 
-async function post(url: string, body: string, timeoutMs: number): Promise<Attempt> {
+async function post(
+  url: string,
+  body: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<Attempt> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body,
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
@@ -55,19 +62,19 @@ async function post(url: string, body: string, timeoutMs: number): Promise<Attem
 }
 
 /**
- * POSTs `message` to `url`, retrying network errors, timeouts, 429 and 5xx with doubling waits, at
+ * POSTs `message` (as JSON) to `url`, retrying network errors, timeouts, 429 and 5xx with doubling waits, at
  * most `attempts` times. A 2xx or another 4xx ends it: a receiver that was down (connection refused,
  * 5xx) gets the message once it is back, and only once.
  */
 export async function deliver(
   url: string,
-  message: TelexMessage,
+  message: TelexMessage | Record<string, unknown>,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
   const body = JSON.stringify(message);
   let wait = options.backoffMs;
   for (let attempt = 1; ; attempt++) {
-    const result = await post(url, body, options.timeoutMs);
+    const result = await post(url, body, options.timeoutMs, options.headers ?? {});
     if (result.ok) return { delivered: true, attempts: attempt };
     if (!result.retry || attempt >= options.attempts) {
       return { delivered: false, attempts: attempt, reason: result.reason, detail: result.detail };

@@ -10,6 +10,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       publicUrl: 'http://127.0.0.1:3100',
       prometheusUrl: 'http://127.0.0.1:9090',
+      alertmanagerUrls: ['http://127.0.0.1:9093'],
+      alertmanagerPublicUrl: 'http://127.0.0.1:9093',
       returnUrlHosts: ['ping.telex.im'],
       corsOrigins: ['https://telex.im', 'https://staging.telex.im'],
       webappJob: 'webapp',
@@ -60,6 +62,13 @@ describe('loadConfig', () => {
     ['DELIVERY_ATTEMPTS', '0', /DELIVERY_ATTEMPTS must be >= 1, got '0'/],
     ['WEBAPP_JOB', 'a job', /WEBAPP_JOB must match pattern/],
     ['GRAFANA_URL', 'grafana', /GRAFANA_URL must be an http\(s\) URL, got 'grafana'/],
+    ['ALERTMANAGER_URLS', ' , ', /ALERTMANAGER_URLS must be comma-separated http\(s\) URLs, got ' , '/],
+    [
+      'ALERTMANAGER_URLS',
+      'http://a:9093,am2:9093',
+      /ALERTMANAGER_URLS must be an http\(s\) URL.*, got 'am2:9093'/,
+    ],
+    ['ALERTMANAGER_PUBLIC_URL', 'alerts', /ALERTMANAGER_PUBLIC_URL must be an http\(s\) URL, got 'alerts'/],
   ])('rejects %s=%s naming the variable, the value and what it expected', (variable, value, message) => {
     expect(() => loadConfig({ [variable]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrowError(message);
@@ -75,7 +84,31 @@ describe('loadConfig', () => {
     expect(loadConfig({}).prometheusLogin).toBeUndefined();
   });
 
+  it('reads the Alertmanager pair, their login and the agent key, each secret from its file', () => {
+    const files: Record<string, string> = { '/s/stack': 'am-pass\n', '/s/key': 'agent-key\n' };
+    const config = loadConfig(
+      {
+        ALERTMANAGER_URLS: 'http://alertmanager:9093/, http://alertmanager-2:9093',
+        ALERTMANAGER_PUBLIC_URL: 'https://alerts.example.com/',
+        ALERTMANAGER_USERNAME: 'stack',
+        ALERTMANAGER_PASSWORD_FILE: '/s/stack',
+        AGENT_API_KEY_FILE: '/s/key',
+      },
+      (path) => files[path] ?? '',
+    );
+    expect(config).toMatchObject({
+      alertmanagerUrls: ['http://alertmanager:9093', 'http://alertmanager-2:9093'],
+      alertmanagerPublicUrl: 'https://alerts.example.com',
+      alertmanagerLogin: { username: 'stack', password: 'am-pass' },
+      agentApiKey: 'agent-key',
+    });
+    expect(() => loadConfig({ AGENT_API_KEY_FILE: '/s/none' }, () => '\n')).toThrowError(
+      "invalid configuration: AGENT_API_KEY_FILE '/s/none' must hold the secret on its first line, got an empty one",
+    );
+  });
+
   it.each([
+    [{ ALERTMANAGER_USERNAME: 'stack' }, /ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD_FILE go together/],
     [{ PROMETHEUS_USERNAME: 'stack' }, /PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together/],
     [{ PROMETHEUS_PASSWORD_FILE: '/p' }, /PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE go together/],
     [
@@ -84,7 +117,7 @@ describe('loadConfig', () => {
     ],
     [
       { PROMETHEUS_USERNAME: 'stack', PROMETHEUS_PASSWORD_FILE: '/empty' },
-      /PROMETHEUS_PASSWORD_FILE '\/empty' must hold the password on its first line/,
+      /PROMETHEUS_PASSWORD_FILE '\/empty' must hold the secret on its first line/,
     ],
   ])('rejects the login %j naming what is wrong', (env, message) => {
     const read = (path: string) => {

@@ -23,6 +23,8 @@ export interface TestAppOptions {
   /** Called at each retry wait instead of waiting: the test decides what happens meanwhile. */
   onSleep?: (ms: number) => Promise<void> | void;
   now?: () => number;
+  /** Every log line the app writes, as JSON text (off when omitted). */
+  logLines?: string[];
 }
 
 /** An app whose return_url allowlist is 127.0.0.1 and whose retry waits are instant; closed after each test. */
@@ -36,7 +38,9 @@ export async function makeApp(options: TestAppOptions = {}): Promise<TestApp> {
   const sleeps: number[] = [];
   const app = await buildApp({
     config,
-    logger: false,
+    logger: options.logLines
+      ? { level: 'info', stream: { write: (line: string) => options.logLines?.push(line) } }
+      : false,
     ...(options.now ? { now: options.now } : {}),
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -45,6 +49,15 @@ export async function makeApp(options: TestAppOptions = {}): Promise<TestApp> {
   });
   cleanups.push(() => app.close());
   return { app, config, sleeps };
+}
+
+/** The app listening on 127.0.0.1 at the port its PUBLIC_URL names, as the A2A card tells clients. */
+export async function listeningApp(options: TestAppOptions = {}): Promise<TestApp & { url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const made = await makeApp({ ...options, env: { PUBLIC_URL: url, ...options.env } });
+  await made.app.listen({ host: '127.0.0.1', port });
+  return { ...made, url };
 }
 
 /** A stand-in Telex channel (its return_url), stopped after each test. */

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { firingAnswer, markdown, plain, styleFor } from '../src/agent/answers.ts';
+import type { AlertmanagerAlert } from '../src/alertmanager.ts';
+
+const NOW = new Date('2026-12-02T10:00:00Z');
+const links = { grafanaUrl: 'https://grafana.example.com', alertmanagerUrl: 'https://alerts.example.com' };
+
+function alert(
+  alertname: string,
+  labels: Record<string, string>,
+  startsAt: string,
+  state: AlertmanagerAlert['status']['state'] = 'active',
+): AlertmanagerAlert {
+  return {
+    labels: { alertname, ...labels },
+    annotations: {
+      summary: `${alertname} summary`,
+      runbook_url: `/d/fos-runbooks/alert-runbooks?viewPanel=1`,
+    },
+    startsAt,
+    generatorURL: 'https://prometheus.example.com/graph?g0.expr=x',
+    fingerprint: alertname,
+    status: { state, silencedBy: [], inhibitedBy: [] },
+  };
+}
+
+const watchdog = alert('Watchdog', { severity: 'none' }, '2026-12-01T00:00:00Z');
+
+describe('firingAnswer', () => {
+  it('lists critical before warning, the oldest first, with runbook, dashboard and query links', () => {
+    const text = firingAnswer(
+      [
+        watchdog,
+        alert('HighCPU', { severity: 'warning', job: 'webapp', instance: 'a:3000' }, '2026-12-02T09:50:00Z'),
+        alert('HighErrorRatio', { severity: 'critical', job: 'webapp' }, '2026-12-02T09:59:35Z'),
+        alert(
+          'InstanceDown',
+          { severity: 'critical', job: 'webapp', instance: 'b:3000' },
+          '2026-12-02T09:30:00Z',
+        ),
+        alert('HighLatencyP95', { severity: 'warning', job: 'webapp' }, '2026-12-02T09:59:00Z', 'suppressed'),
+        alert(
+          'ErrorBudgetBurn',
+          { severity: 'critical', sloth_service: 'webapp', job: 'webapp' },
+          '2026-12-02T09:59:00Z',
+        ),
+      ],
+      links,
+      NOW,
+      markdown,
+    );
+    const headlines = text.split('\n').filter((line) => line.startsWith('- '));
+    expect(headlines.map((line) => /\*\*(\w+)\*\*/.exec(line)?.[1])).toEqual([
+      'InstanceDown',
+      'ErrorBudgetBurn',
+      'HighErrorRatio',
+      'HighCPU',
+    ]);
+    expect(text.split('\n')[0]).toBe('**4 alerts firing:**');
+    expect(headlines[0]).toBe(
+      '- **InstanceDown** (critical) on webapp b:3000, for 30m: InstanceDown summary',
+    );
+    expect(text).toContain(
+      '  [runbook](https://grafana.example.com/d/fos-runbooks/alert-runbooks?viewPanel=1) · [dashboard](https://grafana.example.com/d/fos-service/service-overview?var-service=webapp) · [query](https://prometheus.example.com/graph?g0.expr=x)',
+    );
+    // An SLO alert links to the SLO dashboard, as its email does.
+    expect(text).toContain(
+      '[dashboard](https://grafana.example.com/d/fos-slo/service-level-objectives?var-service=webapp)',
+    );
+    expect(text).toContain(
+      '1 more is silenced or inhibited: [silences](https://alerts.example.com/#/silences)',
+    );
+    expect(text).not.toContain('Watchdog');
+    expect(text.split('\n').at(-1)).toBe('[Alertmanager](https://alerts.example.com/#/alerts)');
+  });
+
+  it('says nothing fires, and warns when the heartbeat is missing', () => {
+    expect(firingAnswer([watchdog], links, NOW, markdown)).toBe('**Nothing is firing.**');
+    expect(firingAnswer([], links, NOW, plain)).toBe(
+      'Nothing is firing.\nNo Watchdog heartbeat reaches Alertmanager: alerting itself may be broken (runbook: docs/runbooks.md, section Watchdog).',
+    );
+  });
+
+  it('writes links out in plain text, and names the runbook section without a Grafana', () => {
+    const text = firingAnswer(
+      [
+        watchdog,
+        alert(
+          'InstanceDown',
+          { severity: 'critical', job: 'webapp', instance: 'b:3000' },
+          '2026-12-02T09:59:00Z',
+        ),
+      ],
+      { grafanaUrl: '', alertmanagerUrl: 'http://127.0.0.1:9093' },
+      NOW,
+      plain,
+    );
+    expect(text).toBe(
+      [
+        '1 alert firing:',
+        '- InstanceDown (critical) on webapp b:3000, for 1m: InstanceDown summary',
+        '  runbook: docs/runbooks.md, section InstanceDown · query: https://prometheus.example.com/graph?g0.expr=x',
+        'Alertmanager: http://127.0.0.1:9093/#/alerts',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('styleFor', () => {
+  it('writes Markdown unless the caller accepts only other modes', () => {
+    expect(styleFor(undefined)).toBe(markdown);
+    expect(styleFor([])).toBe(markdown);
+    expect(styleFor(['text/markdown', 'text/plain'])).toBe(markdown);
+    expect(styleFor(['text/plain', 'image/png'])).toBe(plain);
+  });
+});
