@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, repoPath } from '@fos/repo/paths';
+import { a2aCall, answerText, telexMessageSend } from '@fos/stack/a2a';
 import { run } from '@fos/stack/exec';
 import { MaildevApi } from '@fos/stack/maildev';
 import { freePort, waitFor } from '@fos/stack/process';
@@ -437,6 +438,39 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure('compose: telex-integration serves integration.json on 127.0.0.1 and its target is up');
   }, 120_000);
 
+  it('makes a silence asked in a Telex channel, and both Alertmanagers of the pair hold it', async () => {
+    const agent = `http://127.0.0.1:${ports.telexIntegration}`;
+    const asked = await a2aCall(
+      agent,
+      telexMessageSend(
+        'compose-silence',
+        'silence ComposeTestNothing for 10m because the compose test checks silences',
+      ),
+    );
+    const id = /unsilence ([0-9a-f-]{36})/.exec(answerText(asked))?.[1];
+    expect(id, answerText(asked)).toBeDefined();
+    for (const port of [ports.alertmanager, ports.alertmanager2]) {
+      const silence = await waitFor(
+        `the silence in the Alertmanager on port ${port}`,
+        async () => {
+          const response = await fetch(`http://${PUBLISHED}:${port}/api/v2/silence/${id}`, {
+            headers: authorization(login),
+          });
+          return response.ok
+            ? ((await response.json()) as { status: { state: string }; createdBy: string })
+            : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expect(silence).toMatchObject({ status: { state: 'active' }, createdBy: 'telex user user-7' });
+    }
+    const ended = await a2aCall(agent, telexMessageSend('compose-unsilence', `unsilence ${id}`));
+    expect(answerText(ended)).toMatch(/^\*\*Silence ended\*\*/);
+    reportFigure(
+      `compose: a silence asked of the Telex agent is active in both Alertmanagers; unsilence ended it`,
+    );
+  }, 120_000);
+
   it('stops make up at a bad .env value with one line naming it, before anything starts (scripts/check-env.sh)', async () => {
     const example = await readFile(envFile, 'utf8');
     let n = 0;
@@ -482,6 +516,10 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
         { STACK_PASSWORD_FILE: '/nonexistent/stack_password' },
         /^make up: STACK_PASSWORD_FILE=\/nonexistent\/stack_password in \S+: no such file, or it is empty: make up creates one/,
       ],
+      [
+        { TELEX_AGENT_API_KEY_FILE: '/nonexistent/agent_key' },
+        /^make up: TELEX_AGENT_API_KEY_FILE=\/nonexistent\/agent_key in \S+: no such file, or it is empty/,
+      ],
     ] as const) {
       const bad = await checkEnv(settings);
       said.push(bad.stderr.trim());
@@ -524,6 +562,20 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000, PUBLISHED);
     reportFigure(
       `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker compose stop`,
+    );
+    // The Telex agent, asked in a channel meanwhile, names it: Prometheus, both Alertmanagers and the
+    // login as the stack runs them.
+    const agent = `http://127.0.0.1:${ports.telexIntegration}`;
+    const firing = await a2aCall(agent, telexMessageSend('compose-firing', '<p>what is <b>firing</b>?</p>'));
+    expect(firing.body.result?.status?.state, answerText(firing)).toBe('completed');
+    expect(answerText(firing)).toMatch(/^- \*\*InstanceDown\*\* \(critical\) on webapp/m);
+    expect(answerText(firing)).toContain(
+      `[Alertmanager](http://${PUBLISHED}:${ports.alertmanager}/#/alerts)`,
+    );
+    // Watchdog arrives, so the agent does not warn of a broken pipeline.
+    expect(answerText(firing)).not.toContain('No Watchdog heartbeat');
+    reportFigure(
+      `compose: the Telex agent, asked "what is firing?" while InstanceDown fires:\n${answerText(firing)}`,
     );
     await compose(['start', 'webapp']);
     // The one port of WEBAPP_PORTS again: with a range Docker handed out the next port at each start.

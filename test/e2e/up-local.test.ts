@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { repoPath } from '@fos/repo/paths';
+import { a2aCall, answerText, telexMessageSend } from '@fos/stack/a2a';
 import { run } from '@fos/stack/exec';
 import { freePort, waitFor } from '@fos/stack/process';
 import { pinnedTool } from '@fos/stack/tools';
@@ -82,6 +83,11 @@ describe.skipIf(!binaries)('make up-local', () => {
         data: { tick_url: string };
       };
       expect(spec.data.tick_url).toBe(`${telex}/tick`);
+      expect(banner).toContain(`A2A agent     ${telex}/.well-known/agent.json`);
+      // The agent reads this stack's Alertmanager pair: an answer, not a failure to reach it.
+      const firing = await a2aCall(telex, telexMessageSend('up-local-1', 'what is firing?'));
+      expect(firing.body.result?.status?.state, answerText(firing)).toBe('completed');
+      expect(answerText(firing)).toMatch(/firing/);
       expect(banner).toMatch(/chat +no chat receiver: set SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL/);
       expect(banner).toMatch(/kill +SIGKILL the webapp/);
       const dataDir = (banner.match(/^ {4}data +(\S+)/m) ?? [])[1] as string;

@@ -228,6 +228,7 @@ export class Stack {
           HOST: '127.0.0.1',
           PORT: String(telexPort),
           PROMETHEUS_URL: prometheus.url,
+          ALERTMANAGER_URLS: alertmanagers.map((a) => a.url).join(','),
           TELEX_RETURN_URL_HOSTS: options.telexReturnUrlHosts ?? '127.0.0.1',
           GRAFANA_URL: grafanaUrl,
         },

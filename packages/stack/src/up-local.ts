@@ -69,6 +69,7 @@ say(`
     Alert emails  ${stack.maildev.url}  (maildev)
     webapp        ${webapp.url}  (docs at /docs, metrics at /metrics)
     Telex         ${stack.telexIntegrationUrl}/integration.json  (the integration spec; ticks to /tick)
+    A2A agent     ${stack.telexIntegrationUrl}/.well-known/agent.json  (its card; JSON-RPC at /a2a)
     chat          ${Object.keys(settings.chatEnv).length ? Object.keys(settings.chatEnv).join(', ') : 'no chat receiver: set SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL, ... (docs/chat-and-telex.md)'}
     data          ${stack.dataDir}  (${settings.keepData ? 'kept on stop: KEEP_DATA=1' : 'removed on stop; KEEP_DATA=1 keeps it'})
 `);
