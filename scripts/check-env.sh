@@ -40,6 +40,11 @@ password_file="$(sed -n 's/^STACK_PASSWORD_FILE=\(.*\)$/\1/p' "$env_file" | tail
 password_file="${password_file:-./secrets/stack_password}"
 [ -s "$password_file" ] || fail "STACK_PASSWORD_FILE=$password_file in $env_file: no such file, or it is empty: make up creates one (24 random letters and digits), or write one line of 12 or more letters and digits there"
 
+# Docker would make a directory where a bind-mounted file is missing: name the setting instead.
+agent_key_file="$(sed -n 's/^TELEX_AGENT_API_KEY_FILE=\(.*\)$/\1/p' "$env_file" | tail -n 1)"
+[ -z "$agent_key_file" ] || [ -s "$agent_key_file" ] ||
+  fail "TELEX_AGENT_API_KEY_FILE=$agent_key_file in $env_file: no such file, or it is empty: write the key on its first line, or leave the setting empty"
+
 check() { # RUN ARGUMENTS...: `docker compose run` them in a new container, nothing else started
   local output
   if ! output="$("${compose[@]}" run --rm --no-deps -T "$@" 2>&1)"; then
