@@ -566,9 +566,21 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     // The Telex agent, asked in a channel meanwhile, names it: Prometheus, both Alertmanagers and the
     // login as the stack runs them.
     const agent = `http://127.0.0.1:${ports.telexIntegration}`;
-    const firing = await a2aCall(agent, telexMessageSend('compose-firing', '<p>what is <b>firing</b>?</p>'));
+    // Each Alertmanager holds what Prometheus last sent it: asked until the answer has it.
+    const firing = await waitFor(
+      "InstanceDown in the agent's answer",
+      async () => {
+        const answer = await a2aCall(
+          agent,
+          telexMessageSend('compose-firing', '<p>what is <b>firing</b>?</p>'),
+        );
+        return /^- \*\*InstanceDown\*\* \(critical\) on webapp/m.test(answerText(answer))
+          ? answer
+          : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
     expect(firing.body.result?.status?.state, answerText(firing)).toBe('completed');
-    expect(answerText(firing)).toMatch(/^- \*\*InstanceDown\*\* \(critical\) on webapp/m);
     expect(answerText(firing)).toContain(
       `[Alertmanager](http://${PUBLISHED}:${ports.alertmanager}/#/alerts)`,
     );

@@ -36,6 +36,8 @@ describe.skipIf(!alertmanagerBinary)(
   () => {
     let mail: Maildev;
     let alertmanager: RunningAlertmanager;
+    /** Not clustered with the first: it holds what it is sent, as one of the pair lagging behind would. */
+    let second: RunningAlertmanager;
     let agent: FastifyInstance;
     let agentUrl: string;
     const ask = (id: string, text: string) => a2aCall(agentUrl, telexMessageSend(id, `<p>${text}</p>`));
@@ -44,13 +46,19 @@ describe.skipIf(!alertmanagerBinary)(
       mail = await Maildev.create();
       await mail.start();
       alertmanager = await startAlertmanager(alertmanagerBinary as string, mail.smtpPort);
+      second = await startAlertmanager(
+        alertmanagerBinary as string,
+        mail.smtpPort,
+        {},
+        { name: 'alertmanager-2' },
+      );
       const port = await freePort();
       agentUrl = `http://127.0.0.1:${port}`;
       agent = await buildApp({
         config: loadConfig({
           PUBLIC_URL: agentUrl,
           // The first of the pair is down: each call falls over to the second, as with a dead instance.
-          ALERTMANAGER_URLS: `http://127.0.0.1:${await freePort()},${alertmanager.url}`,
+          ALERTMANAGER_URLS: `http://127.0.0.1:${await freePort()},${alertmanager.url},${second.url}`,
           ALERTMANAGER_PUBLIC_URL: alertmanager.url,
           GRAFANA_URL: GRAFANA,
         }),
@@ -88,6 +96,21 @@ describe.skipIf(!alertmanagerBinary)(
       expect(text).toContain('[query](http://127.0.0.1:9090/graph?g0.expr=up)');
       expect(text).toContain(`[Alertmanager](${alertmanager.url}/#/alerts)`);
       reportFigure(`telex agent: "what is firing?" answered:\n${text}`);
+    });
+
+    it('answers with what either Alertmanager of the pair holds: one may lag behind the other', async () => {
+      await postAlerts(second.url, [
+        alert('HighCPU', { job: 'webapp', instance: 'b:3000' }, 'CPU of b:3000 is high'),
+      ]);
+      const answer = await waitFor(
+        'HighCPU, held by the second Alertmanager only, in the answer',
+        async () => {
+          const asked = await ask('firing-pair', 'what is firing?');
+          return answerText(asked).includes('HighCPU') ? asked : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 200 },
+      );
+      expect(answerText(answer)).toContain('- **HighCPU** (critical) on webapp b:3000');
     });
 
     it('silences an alert when asked, with who asked and why; its email is not sent; unsilence ends it', async () => {

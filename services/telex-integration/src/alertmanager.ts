@@ -40,7 +40,11 @@ export class AlertmanagerClient {
       : {};
   }
 
-  /** Every alert Alertmanager holds, notified and suppressed alike. */
+  /**
+   * Every alert the pair holds, notified and suppressed alike: each Alertmanager's, merged by
+   * fingerprint. Prometheus sends each alert to both, but one just restarted (or with its queue
+   * behind) holds fewer for a while: the union is what fires. Fails only when none answers.
+   */
   async alerts(): Promise<AlertmanagerAlert[]> {
     const query = new URLSearchParams({
       active: 'true',
@@ -48,7 +52,28 @@ export class AlertmanagerClient {
       inhibited: 'true',
       unprocessed: 'false',
     });
-    return (await this.#call('GET', `/api/v2/alerts?${query}`)) as AlertmanagerAlert[];
+    const answers = await Promise.allSettled(
+      this.urls.map((url) => this.#callOne(url, 'GET', `/api/v2/alerts?${query}`)),
+    );
+    const failure = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
+    // A refused login is a mistake to report, not an instance to skip.
+    if (failure && !(failure.reason instanceof Unreachable)) throw failure.reason;
+    if (answers.every((answer) => answer.status === 'rejected')) {
+      const reasons = answers.map((answer) => (answer as PromiseRejectedResult).reason.message);
+      throw new AlertmanagerError(`no Alertmanager answered (${reasons.join('; ')})`);
+    }
+    const merged = new Map<string, AlertmanagerAlert>();
+    for (const answer of answers) {
+      if (answer.status !== 'fulfilled') continue;
+      for (const alert of answer.value as AlertmanagerAlert[]) {
+        // A silence reaches the other instance by gossip: suppressed on either is suppressed.
+        const known = merged.get(alert.fingerprint);
+        if (!known || (known.status.state !== 'suppressed' && alert.status.state === 'suppressed')) {
+          merged.set(alert.fingerprint, alert);
+        }
+      }
+    }
+    return [...merged.values()];
   }
 
   /** Creates the silence; resolves to its id. */
@@ -77,49 +102,57 @@ export class AlertmanagerClient {
     await this.#call('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`);
   }
 
+  /** The call on the first Alertmanager that answers (one down, or failing with a 5xx, is skipped). */
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {
     const unreachable: string[] = [];
     for (const url of this.urls) {
-      let response: Response;
       try {
-        response = await fetch(`${url}${path}`, {
-          method,
-          headers: {
-            ...this.#headers,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.#timeoutMs),
-        });
+        return await this.#callOne(url, method, path, body);
       } catch (error) {
-        unreachable.push(`${url}: ${describeFetchError(error)}`);
-        continue;
-      }
-      const text = await response.text();
-      if (response.status === 401) {
-        throw new AlertmanagerError(
-          this.#headers.authorization
-            ? `Alertmanager at ${url} refused the login (HTTP 401): check ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD_FILE`
-            : `Alertmanager at ${url} asks for a login (HTTP 401): set ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD_FILE`,
-        );
-      }
-      // A 5xx is this instance's trouble: the other may answer.
-      if (response.status >= 500) {
-        unreachable.push(`${url}: HTTP ${response.status}`);
-        continue;
-      }
-      if (!response.ok) {
-        throw new AlertmanagerError(
-          `Alertmanager at ${url} refused ${method} ${path.split('?')[0]}: HTTP ${response.status} ${text.trim().slice(0, 200)}`,
-        );
-      }
-      if (text === '') return undefined;
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new AlertmanagerError(`Alertmanager at ${url} answered HTTP ${response.status} without JSON`);
+        if (!(error instanceof Unreachable)) throw error;
+        unreachable.push(error.message);
       }
     }
     throw new AlertmanagerError(`no Alertmanager answered (${unreachable.join('; ')})`);
   }
+
+  async #callOne(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${url}${path}`, {
+        method,
+        headers: { ...this.#headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new Unreachable(`${url}: ${describeFetchError(error)}`);
+    }
+    const text = await response.text();
+    if (response.status === 401) {
+      throw new AlertmanagerError(
+        this.#headers.authorization
+          ? `Alertmanager at ${url} refused the login (HTTP 401): check ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD_FILE`
+          : `Alertmanager at ${url} asks for a login (HTTP 401): set ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD_FILE`,
+      );
+    }
+    // A 5xx is this instance's trouble: the other may answer.
+    if (response.status >= 500) throw new Unreachable(`${url}: HTTP ${response.status}`);
+    if (!response.ok) {
+      throw new AlertmanagerError(
+        `Alertmanager at ${url} refused ${method} ${path.split('?')[0]}: HTTP ${response.status} ${text.trim().slice(0, 200)}`,
+      );
+    }
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new AlertmanagerError(`Alertmanager at ${url} answered HTTP ${response.status} without JSON`);
+    }
+  }
+}
+
+/** An Alertmanager that did not answer, or answered 5xx: the next one is tried. */
+class Unreachable extends AlertmanagerError {
+  override name = 'Unreachable';
 }
