@@ -32,12 +32,12 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 # The binaries the tests run, at the versions docker-compose.yml pins: found on PATH, or built once
 # from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
 # tests skip, or fail under CI=true.
-PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator sloth
-tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator and Sloth at the pins (.tools/)
+PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator sloth jaeger victoria-logs
+tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator, Sloth, Jaeger and VictoriaLogs at the pins (.tools/)
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
-	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator sloth; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
+	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator sloth jaeger victoria-logs; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
 	@for tool in $(PINNED_TOOLS); do printf '  %-20s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
 
 lint: install ## Biome lint and format check

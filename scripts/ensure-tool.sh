@@ -3,6 +3,7 @@
 #   prometheus promtool alertmanager amtool docker-compose
 #   etcd kube-apiserver kubectl prometheus-operator   (make k8s-test)
 #   sloth                                             (make slos: the SLO rules)
+#   jaeger victoria-logs                              (traces and logs)
 # 1. $PROMETHEUS, $PROMTOOL, $ALERTMANAGER, $AMTOOL or $DOCKER_COMPOSE when set (your choice;
 #    the version test still compares it with the pin);
 # 2. TOOL on PATH (for docker-compose: the `docker compose` plugin too) when it reports the pin;
@@ -22,7 +23,9 @@ case "$tool" in
   etcd) name=etcd ;;
   prometheus-operator) name=prometheus-operator ;;
   sloth) name=sloth ;;
-  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator|sloth" >&2; exit 2 ;;
+  jaeger) name=jaeger ;;
+  victoria-logs) name=victoria-logs ;;
+  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator|sloth|jaeger|victoria-logs" >&2; exit 2 ;;
 esac
 version="$("$root/scripts/pin.sh" "$name")"
 override_var="$(echo "$tool" | tr 'a-z-' 'A-Z_')"
@@ -34,7 +37,7 @@ reported_version() {
   [[ "$output" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] && echo "${BASH_REMATCH[0]}"
 }
 version_args() {
-  case "$tool" in docker-compose | sloth) echo version ;; kubectl) echo "version --client" ;; *) echo --version ;; esac
+  case "$tool" in docker-compose | sloth | jaeger) echo version ;; kubectl) echo "version --client" ;; victoria-logs) echo -version ;; *) echo --version ;; esac
 }
 
 if [ -n "${!override_var:-}" ]; then echo "${!override_var}"; exit 0; fi
@@ -208,6 +211,20 @@ GO
     # The version its release builds set (scripts/build/bin/build-raw.sh): it lands in the rules' labels.
     (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X github.com/slok/sloth/internal/info.Version=v$version" \
       -o "$work/bin/sloth" ./cmd/sloth)
+    ;;
+  jaeger)
+    # Jaeger 2.X.Y is tagged in its module as v1.(X+63).Y (2.13.0 is v1.76.0: one release, two tags).
+    IFS=. read -r major minor patch <<<"$version"
+    fetch_module github.com/jaegertracing/jaeger "v1.$((minor + 63)).$patch"
+    # The UI is embedded from a build of jaeger-ui (npm, not in the module): the module's placeholder
+    # page stays; the query API, which Grafana reads, is the release's. The version as its Makefile sets it.
+    (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$version" \
+      -o "$work/bin/jaeger" ./cmd/jaeger)
+    ;;
+  victoria-logs)
+    fetch_module github.com/VictoriaMetrics/VictoriaLogs "v$version"
+    (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-v$version" \
+      -o "$work/bin/victoria-logs" ./app/victoria-logs)
     ;;
 esac
 mkdir -p "$(dirname "$prefix")"

@@ -103,6 +103,8 @@ describe('no AGPL in what the project installs or builds', () => {
     'kube-apiserver',
     'prometheus-operator',
     'sloth',
+    'jaeger',
+    'victoria-logs',
   ];
 
   it.for(TOOLS)('every Go module built into %s ships a licence, none of them the AGPL', (tool, { skip }) => {

@@ -18,6 +18,8 @@ const TOOLS: Tool[] = [
   'kubectl',
   'prometheus-operator',
   'sloth',
+  'jaeger',
+  'victoria-logs',
 ];
 
 describe('the binaries the tests start are the pinned versions', () => {
@@ -82,6 +84,8 @@ describe('one place for versions', () => {
       etcd: 'etcd',
       'prometheus-operator': 'Prometheus Operator',
       sloth: 'Sloth',
+      jaeger: 'Jaeger',
+      'victoria-logs': 'VictoriaLogs',
     };
     for (const [pinned, name] of Object.entries(names)) {
       expect(readme, name).toMatch(

@@ -15,7 +15,9 @@ export type Tool =
   | 'kube-apiserver'
   | 'kubectl'
   | 'prometheus-operator'
-  | 'sloth';
+  | 'sloth'
+  | 'jaeger'
+  | 'victoria-logs';
 
 const PIN: Record<Tool, Pinned> = {
   prometheus: 'prometheus',
@@ -28,12 +30,16 @@ const PIN: Record<Tool, Pinned> = {
   kubectl: 'kubernetes',
   'prometheus-operator': 'prometheus-operator',
   sloth: 'sloth',
+  jaeger: 'jaeger',
+  'victoria-logs': 'victoria-logs',
 };
 
 const VERSION_ARGS: Partial<Record<Tool, string[]>> = {
   'docker-compose': ['version'],
   kubectl: ['version', '--client'],
   sloth: ['version'],
+  jaeger: ['version'],
+  'victoria-logs': ['-version'],
 };
 
 /** How each tool tells its version: `prometheus --version`, `docker-compose version`, ... */

@@ -4,7 +4,7 @@ import { repoPath } from '@fos/repo/paths';
 /**
  * What docker-compose.yml pins: image tags, NODE_IMAGE, the Compose CLI (x-compose-cli), and what
  * deploy/kubernetes is tested on (x-kubernetes, x-etcd, x-prometheus-operator), and the Sloth that
- * generates the SLO rules (x-sloth).
+ * generates the SLO rules (x-sloth); Jaeger's and VictoriaLogs' image tags.
  */
 export type Pinned =
   | 'prometheus'
@@ -16,7 +16,9 @@ export type Pinned =
   | 'kubernetes'
   | 'etcd'
   | 'prometheus-operator'
-  | 'sloth';
+  | 'sloth'
+  | 'jaeger'
+  | 'victoria-logs';
 
 const pins = new Map<Pinned, string>();
 
