@@ -1,6 +1,17 @@
 import type { Metric, MetricObjectWithValues, MetricValueWithName, Registry } from '@prometheus-io/client';
 
 /**
+ * An observation's pointer to its trace, as the client library keeps one per bucket: the last one
+ * to land there. Served only in the OpenMetrics format (`# {trace_id="…"} 0.42 1764…`).
+ */
+export interface Exemplar {
+  labelSet: Readonly<Record<string, string>>;
+  value: number;
+  /** Seconds since the epoch, as the client library writes it. */
+  timestamp: number;
+}
+
+/**
  * One label set of a {@link DurationHistogram}. Callers look it up once and keep it, so recording an
  * observation is a bucket search and three additions: no label validation, no key string, no lookup.
  */
@@ -9,6 +20,8 @@ export class HistogramSeries {
   readonly #upperBounds: readonly number[];
   /** Not cumulative: slot i counts values in (bound i-1, bound i]; the last slot, values above all bounds. */
   readonly #counts: Float64Array;
+  /** The last exemplar of each slot, as #counts; made on the first one. */
+  #exemplars: (Exemplar | undefined)[] | undefined;
   #sum = 0;
   #count = 0;
 
@@ -18,7 +31,8 @@ export class HistogramSeries {
     this.#counts = new Float64Array(upperBounds.length + 1);
   }
 
-  observe(value: number): void {
+  /** `exemplarLabels`: the observation's trace (trace_id, span_id), kept as its bucket's exemplar. */
+  observe(value: number, exemplarLabels?: Readonly<Record<string, string>>): void {
     if (!Number.isFinite(value)) throw new TypeError(`histogram value is not a finite number: ${value}`);
     const bounds = this.#upperBounds;
     let slot = 0;
@@ -26,26 +40,42 @@ export class HistogramSeries {
     (this.#counts[slot] as number)++;
     this.#sum += value;
     this.#count++;
+    if (exemplarLabels !== undefined) {
+      this.#exemplars ??= new Array(bounds.length + 1);
+      this.#exemplars[slot] = { labelSet: exemplarLabels, value, timestamp: Date.now() / 1000 };
+    }
   }
 
-  /** Cumulative counts per upper bound (the `le` buckets), then +Inf, sum and count. */
-  snapshot(): { cumulative: number[]; sum: number; count: number } {
+  /**
+   * Cumulative counts per upper bound (the `le` buckets), then +Inf, sum and count; the exemplar of
+   * each bucket, +Inf last (undefined where none landed).
+   */
+  snapshot(): {
+    cumulative: number[];
+    sum: number;
+    count: number;
+    exemplars: readonly (Exemplar | undefined)[];
+  } {
     let running = 0;
     const cumulative = this.#upperBounds.map((_, slot) => {
       running += this.#counts[slot] as number;
       return running;
     });
-    return { cumulative, sum: this.#sum, count: this.#count };
+    return { cumulative, sum: this.#sum, count: this.#count, exemplars: this.#exemplars ?? [] };
   }
 
   reset(): void {
+    this.#exemplars = undefined;
     this.#counts.fill(0);
     this.#sum = 0;
     this.#count = 0;
   }
 }
 
-type SharedLabelsValue = MetricValueWithName<string> & { sharedLabels: Readonly<Record<string, string>> };
+type SharedLabelsValue = MetricValueWithName<string> & {
+  sharedLabels: Readonly<Record<string, string>>;
+  exemplar?: Exemplar;
+};
 
 export interface DurationHistogramOptions<L extends string> {
   name: string;
@@ -146,11 +176,18 @@ export class DurationHistogram<L extends string> {
     const bucket = `${this.name}_bucket`;
     const none = {};
     for (const series of this.#series.values()) {
-      const { cumulative, sum, count } = series.snapshot();
+      const { cumulative, sum, count, exemplars } = series.snapshot();
       const sharedLabels = series.labels;
       this.#leLabels.forEach((labels, slot) => {
         // Past the last bound, +Inf: every observation.
-        values.push({ metricName: bucket, labels, sharedLabels, value: cumulative[slot] ?? count });
+        const value: SharedLabelsValue = {
+          metricName: bucket,
+          labels,
+          sharedLabels,
+          value: cumulative[slot] ?? count,
+        };
+        const exemplar = exemplars[slot];
+        values.push(exemplar ? { ...value, exemplar } : value);
       });
       values.push({ metricName: `${this.name}_sum`, labels: none, sharedLabels, value: sum });
       values.push({ metricName: `${this.name}_count`, labels: none, sharedLabels, value: count });

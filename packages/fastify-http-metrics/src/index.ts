@@ -1,9 +1,9 @@
 import type { Registry } from '@prometheus-io/client';
-import type { FastifyInstance, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { DurationHistogram, type HistogramSeries } from './duration-histogram.ts';
 
-export { DurationHistogram, HistogramSeries } from './duration-histogram.ts';
+export { DurationHistogram, type Exemplar, HistogramSeries } from './duration-histogram.ts';
 
 /** Fits web latency profiles: dense around 0.1, 0.25 and 0.5 s, where SLO thresholds sit. */
 export const HTTP_DURATION_BUCKETS = [
@@ -35,6 +35,11 @@ export interface FastifyHttpMetricsOptions {
   buckets?: readonly number[];
   /** Route templates not measured (default DEFAULT_EXCLUDED_ROUTES). */
   excludeRoutes?: readonly (string | RegExp)[];
+  /**
+   * The labels of a request's exemplar (its trace: `{ trace_id, span_id }`), or undefined for none,
+   * e.g. when its trace is not sampled. Served only where the registry is OpenMetrics.
+   */
+  exemplar?: (request: FastifyRequest) => Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -51,6 +56,7 @@ function fastifyHttpMetrics(
   done: () => void,
 ): void {
   const excluded = options.excludeRoutes ?? DEFAULT_EXCLUDED_ROUTES;
+  const exemplarOf = options.exemplar ?? (() => undefined);
   const histogram = new DurationHistogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration in seconds, by method, route template and status code',
@@ -82,7 +88,10 @@ function fastifyHttpMetrics(
     if (excluded.some((p) => (typeof p === 'string' ? p === template : p.test(template)))) return;
     const byMethod: SeriesByMethod = new Map();
     const observe: onResponseHookHandler = (request, reply, next) => {
-      seriesFor(byMethod, template, request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
+      seriesFor(byMethod, template, request.method, reply.statusCode).observe(
+        reply.elapsedTime / 1000,
+        exemplarOf(request),
+      );
       next();
     };
     route.onResponse = route.onResponse ? [...[route.onResponse].flat(), observe] : [observe];

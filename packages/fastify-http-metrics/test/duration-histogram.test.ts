@@ -1,7 +1,7 @@
 import { seededRandom } from '@fos/request-generator/random';
 import { parseExposition, seriesKey } from '@fos/stack/prom-text';
 import { Histogram, Registry } from '@prometheus-io/client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DurationHistogram, HTTP_DURATION_BUCKETS } from '../src/index.ts';
 
 const labelNames = ['method', 'route', 'status_code'] as const;
@@ -27,6 +27,8 @@ async function samplesOf(registry: Registry): Promise<Map<string, number>> {
   const exposition = parseExposition(await registry.metrics());
   return new Map(exposition.samples.map((s) => [`${s.name}${seriesKey(s)}`, s.value]));
 }
+
+afterEach(() => vi.restoreAllMocks());
 
 describe('DurationHistogram', () => {
   it('exposes exactly what the client library Histogram exposes for the same observations', async () => {
@@ -61,6 +63,34 @@ describe('DurationHistogram', () => {
     const text = await ours.metrics();
     expect(text).toContain('# TYPE http_request_duration_seconds histogram');
     expect(text).toContain('# HELP http_request_duration_seconds Request duration');
+  });
+
+  it('keeps the exemplars the client library keeps, and serves them as it does in OpenMetrics', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_796_000_000_123);
+    const oracle = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    const ours = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    for (const registry of [oracle, ours]) registry.setDefaultLabels({ service: 'webapp' });
+    const options = {
+      name: 'http_request_duration_seconds',
+      help: 'Request duration',
+      buckets: [0.1, 0.5, 1],
+    };
+    const reference = new Histogram({ ...options, labelNames, registers: [oracle], enableExemplars: true });
+    const lean = new DurationHistogram({ ...options, labelNames, registers: [ours] });
+    const labels: Labels = { method: 'GET', route: '/ep_three', status_code: '200' };
+    // Several per bucket (the last one stays), one past every bound (+Inf), and some without any.
+    [0.05, 0.08, 0.3, 0.7, 0.42, 2.5, 0.09].forEach((value, i) => {
+      const exemplarLabels =
+        i === 6 ? undefined : { trace_id: `${i}`.repeat(32), span_id: `${i}`.repeat(16) };
+      reference.observe({ labels, value, ...(exemplarLabels ? { exemplarLabels } : {}) });
+      lean.series(labels).observe(value, exemplarLabels);
+    });
+    const exemplars = async (registry: Registry) =>
+      new Map(parseExposition(await registry.metrics()).samples.map((s) => [seriesKey(s), s.exemplar]));
+    const expected = await exemplars(oracle);
+    expect([...expected.values()].filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    expect(await exemplars(ours)).toEqual(expected);
+    expect(await ours.metrics()).toMatch(/\n# EOF\n$/);
   });
 
   it('returns the same series for the same labels, so callers can keep it', () => {

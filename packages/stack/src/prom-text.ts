@@ -1,8 +1,12 @@
-/** A sample of the Prometheus text exposition format: enough of a parser to assert on in tests. */
+/**
+ * A sample of the Prometheus text or OpenMetrics exposition format: enough of a parser to assert on
+ * in tests. OpenMetrics adds an exemplar after `#` on a line (a trace's ids, its value, its time).
+ */
 export interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
+  exemplar?: { labels: Record<string, string>; value: number; timestamp?: number };
 }
 
 export interface Exposition {
@@ -10,8 +14,21 @@ export interface Exposition {
   types: Map<string, string>;
 }
 
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
+const LABELS = String.raw`\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\}`;
+const SAMPLE_LINE = new RegExp(
+  String.raw`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:${LABELS})?\s+(\S+)(?:\s+\d+(?:\.\d+)?)?(?:\s+#\s+${LABELS}\s+(\S+)(?:\s+(\S+))?)?$`,
+);
 const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+function labelsOf(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of (text ?? '').matchAll(LABEL_PAIR)) {
+    labels[pair[1] as string] = (pair[2] as string).replace(/\\(.)/g, (_, c: string) =>
+      c === 'n' ? '\n' : c,
+    );
+  }
+  return labels;
+}
 
 export function parseExposition(text: string): Exposition {
   const samples: Sample[] = [];
@@ -25,13 +42,15 @@ export function parseExposition(text: string): Exposition {
     if (line === '' || line.startsWith('#')) continue;
     const match = SAMPLE_LINE.exec(line);
     if (!match) throw new Error(`not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(LABEL_PAIR)) {
-      labels[pair[1] as string] = (pair[2] as string).replace(/\\(.)/g, (_, c: string) =>
-        c === 'n' ? '\n' : c,
-      );
+    const sample: Sample = { name: match[1] as string, labels: labelsOf(match[2]), value: Number(match[3]) };
+    if (match[5] !== undefined) {
+      sample.exemplar = {
+        labels: labelsOf(match[4]),
+        value: Number(match[5]),
+        ...(match[6] !== undefined ? { timestamp: Number(match[6]) } : {}),
+      };
     }
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
+    samples.push(sample);
   }
   return { samples, types };
 }

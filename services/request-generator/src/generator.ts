@@ -4,6 +4,7 @@ import { type RandomSource, seededRandom } from './random.ts';
 import { formatProgress, type Summary, summarise } from './report.ts';
 import { type Clock, realClock, runTraffic, type Send } from './runner.ts';
 import { scenarioPhases } from './scenarios.ts';
+import { startTracing } from './tracing.ts';
 
 export interface GenerateDeps {
   clock?: Clock;
@@ -24,7 +25,15 @@ const processCpuMicros = (): number => {
 /** Runs the generator as configured and returns its summary; the CLI and the tests share this. */
 export async function generate(options: GeneratorOptions, deps: GenerateDeps = {}): Promise<Summary> {
   const http = deps.send ? undefined : createHttpSender(options.target, options);
-  const send = deps.send ?? (http as NonNullable<typeof http>).send;
+  const tracing =
+    http && options.tracesEndpoint
+      ? startTracing(options.tracesEndpoint, options.traceSampleRatio)
+      : undefined;
+  const send: Send =
+    deps.send ??
+    (tracing && http
+      ? tracing.wrap(http.send)
+      : (request) => (http as NonNullable<typeof http>).send(request));
   const random = deps.random ?? (options.seed !== undefined ? seededRandom(options.seed) : Math.random);
   const cpuMicros = deps.cpuMicros ?? processCpuMicros;
   const cpuAtStart = cpuMicros();
@@ -48,5 +57,7 @@ export async function generate(options: GeneratorOptions, deps: GenerateDeps = {
     return summarise(options, result, cpuMicros() - cpuAtStart);
   } finally {
     await http?.close();
+    // The last spans go out (bounded by the export timeout) before the summary is printed.
+    await tracing?.shutdown();
   }
 }

@@ -1,5 +1,4 @@
 import { Client, type Dispatcher, Pool } from 'undici';
-import type { Send } from './runner.ts';
 import type { Outcome } from './stats.ts';
 import type { PlannedRequest } from './traffic.ts';
 
@@ -26,7 +25,8 @@ export function classifyError(error: unknown): Outcome {
 }
 
 export interface HttpSender {
-  send: Send;
+  /** `headers`: a trace's traceparent (tracing.ts). */
+  send: (request: PlannedRequest, headers?: Record<string, string>) => Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -43,11 +43,16 @@ export function createHttpSender(
     bodyTimeout: options.timeoutMs,
   });
   const basePath = target.pathname.replace(/\/$/, '');
-  const attempt = async (dispatcher: Dispatcher, request: PlannedRequest): Promise<Outcome> => {
+  const attempt = async (
+    dispatcher: Dispatcher,
+    request: PlannedRequest,
+    headers: Record<string, string>,
+  ): Promise<Outcome> => {
     try {
       const response = await dispatcher.request({
         method: request.method,
         path: `${basePath}${request.path}`,
+        headers,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       // Read the body to its end: a response cut short (fewer bytes than its Content-Length, then a
@@ -66,12 +71,12 @@ export function createHttpSender(
     // one at that instant is lost before the server reads it. Like browsers and Go's net/http, send
     // an idempotent request once more on a fresh connection; the summary counts these as retried.
     // The retry opens a connection of its own: another pooled one may be closing at the same instant.
-    async send(request) {
-      const first = await attempt(pool, request);
+    async send(request, headers = {}) {
+      const first = await attempt(pool, request, headers);
       if (first.kind !== 'reset' || request.method !== 'GET') return first;
       const fresh = new Client(target.origin, { connectTimeout: options.timeoutMs });
       try {
-        return { ...(await attempt(fresh, request)), retried: true };
+        return { ...(await attempt(fresh, request, headers)), retried: true };
       } finally {
         fresh.close().catch(() => {});
       }

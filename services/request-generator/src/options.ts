@@ -16,6 +16,10 @@ export interface GeneratorOptions {
   reportEverySeconds: number;
   seed?: number;
   heartbeatFile?: string;
+  /** OTLP/HTTP traces endpoint: each request a client span whose context the webapp continues. */
+  tracesEndpoint?: string;
+  /** The share of requests whose trace is kept (the webapp follows the decision). */
+  traceSampleRatio: number;
   json: boolean;
 }
 
@@ -89,6 +93,17 @@ const SETTINGS = {
     flag: 'heartbeat-file',
     env: 'HEARTBEAT_FILE',
     help: 'file to write the time to every 5 s while running (for container healthchecks)',
+  },
+  tracesEndpoint: {
+    flag: 'traces-endpoint',
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    help: 'OTLP/HTTP endpoint for a span per request, e.g. http://jaeger:4318/v1/traces (none: no traces)',
+  },
+  traceSampleRatio: {
+    flag: 'trace-sample-ratio',
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    default: '0.1',
+    help: 'share of requests traced, 0 to 1; the webapp follows each decision',
   },
   json: { flag: 'json', help: 'print the final summary as one JSON line' },
   checkConfig: {
@@ -216,6 +231,10 @@ export function parseArguments(
   const weightsSource = source(SETTINGS.weights, raw, env);
   const seedSource = source(SETTINGS.seed, raw, env);
   const heartbeatSource = source(SETTINGS.heartbeatFile, raw, env);
+  const tracesSource = source(SETTINGS.tracesEndpoint, raw, env);
+  if (tracesSource.text && !/^https?:\/\/\S+$/.test(tracesSource.text)) {
+    throw new UsageError(`${tracesSource.name}: expected an http(s) URL, got "${tracesSource.text}"`);
+  }
   return {
     help: false,
     checkOnly: raw['check-config'] === true,
@@ -234,6 +253,8 @@ export function parseArguments(
       reportEverySeconds: number(SETTINGS.reportEvery, raw, env, 0, 86_400),
       ...(seedSource.text !== undefined ? { seed: integer(SETTINGS.seed, raw, env, 0, 2 ** 32 - 1) } : {}),
       ...(heartbeatSource.text ? { heartbeatFile: heartbeatSource.text } : {}),
+      ...(tracesSource.text ? { tracesEndpoint: tracesSource.text } : {}),
+      traceSampleRatio: number(SETTINGS.traceSampleRatio, raw, env, 0, 1),
       json: raw.json === true,
     },
   };

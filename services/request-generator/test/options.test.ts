@@ -39,6 +39,18 @@ describe('parseArguments', () => {
     expect(options([], env).target.host).toBe('webapp:3000');
   });
 
+  it('traces a tenth of requests by default, and only where an endpoint is set', () => {
+    expect(options([])).toMatchObject({ traceSampleRatio: 0.1 });
+    expect(options([]).tracesEndpoint).toBeUndefined();
+    const env = {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces',
+      OTEL_TRACES_SAMPLER_ARG: '1',
+    };
+    expect(parseArguments([], env)).toMatchObject({
+      options: { tracesEndpoint: 'http://jaeger:4318/v1/traces', traceSampleRatio: 1 },
+    });
+  });
+
   it('parses weights, and unnamed routes get 0', () => {
     const { weights } = options(['--weights', 'ep_one=3, error=1']);
     expect(weights).toMatchObject({ ep_one: 3, error: 1, ep_two: 0, not_found: 0 });
@@ -62,6 +74,21 @@ describe('parseArguments', () => {
     [['--timeout=-5'], {}, /^--timeout: expected a number from 1/],
     [['--frobnicate'], {}, /^unknown flag --frobnicate$/],
     [['--rate'], {}, /--rate/],
+    [
+      ['--trace-sample-ratio', '1.5'],
+      {},
+      /^--trace-sample-ratio: expected a number from 0 to 1, got "1\.5"$/,
+    ],
+    [
+      [],
+      { OTEL_TRACES_SAMPLER_ARG: 'all' },
+      /^OTEL_TRACES_SAMPLER_ARG \(environment\): expected a number from 0 to 1/,
+    ],
+    [
+      ['--traces-endpoint', 'jaeger:4318'],
+      {},
+      /^--traces-endpoint: expected an http\(s\) URL, got "jaeger:4318"$/,
+    ],
   ])('rejects %j %j naming the flag', (argv, env, message) => {
     expect(() => parseArguments(argv, env)).toThrowError(UsageError);
     expect(() => parseArguments(argv, env)).toThrowError(message);

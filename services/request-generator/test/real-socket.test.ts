@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UNMATCHED_ROUTE_LABEL } from '@fos/fastify-http-metrics';
 import { freePort } from '@fos/stack/process';
 import { parseExposition, sumSamples } from '@fos/stack/prom-text';
+import { RecordingServer } from '@fos/stack/recording-server';
 import { buildApp } from '@fos/webapp/app';
 import { loadConfig } from '@fos/webapp/config';
 import type { FastifyInstance } from 'fastify';
@@ -198,4 +199,48 @@ describe('generator against a real webapp on 127.0.0.1', () => {
     expect(stdout).toMatch(/summary: steady against/);
     expect(stdout).toMatch(/exit 0/);
   });
+});
+
+describe('traces from the generator', () => {
+  it.each([
+    [1, '01'],
+    [0, '00'],
+  ])(
+    'sends each request with a traceparent (ratio %d: flags %s) and its spans to the endpoint',
+    async (ratio, flags) => {
+      const target = await RecordingServer.start('webapp');
+      const collector = await RecordingServer.start('otlp');
+      try {
+        const parsed = parseArguments([
+          '--target',
+          target.url,
+          '--rate',
+          '20',
+          '--duration',
+          '1',
+          '--weights',
+          'ep_one=1',
+          '--traces-endpoint',
+          `${collector.url}/v1/traces`,
+          '--trace-sample-ratio',
+          String(ratio),
+        ]);
+        if (parsed.help) throw new Error('unexpected help');
+        await generate(parsed.options);
+        const traceparents = target.requests.map((request) => request.headers.traceparent);
+        expect(traceparents.length).toBeGreaterThan(10);
+        for (const traceparent of traceparents)
+          expect(traceparent).toMatch(new RegExp(`^00-[0-9a-f]{32}-[0-9a-f]{16}-${flags}$`));
+        // One trace per request.
+        expect(new Set(traceparents.map((t) => String(t).split('-')[1])).size).toBe(traceparents.length);
+        // Kept spans were exported before generate() returned; none are when none is kept.
+        const exports = collector.requests.filter((request) => request.path === '/v1/traces');
+        if (ratio === 1) expect(exports.length).toBeGreaterThan(0);
+        else expect(exports).toEqual([]);
+      } finally {
+        await target.stop();
+        await collector.stop();
+      }
+    },
+  );
 });

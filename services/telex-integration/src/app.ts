@@ -1,6 +1,7 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { DefaultRequestHandler, InMemoryPushNotificationStore } from '@a2a-js/sdk/server';
 import { createServiceApp } from '@fos/service-kit';
+import type { Telemetry } from '@fos/service-kit/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { agentCard } from './agent/card.ts';
 import { StackAgent } from './agent/executor.ts';
@@ -23,6 +24,8 @@ export interface BuildAppOptions {
   now?: () => number;
   monotonic?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Traces and logs, started by server.ts; its counters of dropped telemetry join /metrics. */
+  telemetry?: Telemetry;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -45,6 +48,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false } },
   });
   await app.register(metricsPlugin);
+  const { telemetry } = options;
+  if (telemetry) {
+    telemetry.registerMetrics(app.integrationMetrics.registry);
+    app.addHook('onClose', () => telemetry.shutdown());
+  }
 
   const prometheus = new PrometheusClient(
     config.prometheusUrl,

@@ -1,4 +1,15 @@
-import { ConfigError, type ReadText, readEnv, readSecretLine, serviceEnvFields } from '@fos/service-kit';
+import {
+  ConfigError,
+  type ReadText,
+  readEnv,
+  readSecretLine,
+  serviceEnvFields,
+} from '@fos/service-kit/config';
+import {
+  type TelemetrySettings,
+  telemetryEnvFields,
+  telemetrySettings,
+} from '@fos/service-kit/telemetry-settings';
 import { type Static, Type } from '@sinclair/typebox';
 import { JOB_PATTERN } from './settings.ts';
 
@@ -33,6 +44,7 @@ const EnvSchema = Type.Object({
   DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
   DELIVERY_BACKOFF_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
   DELIVERY_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 60000 }),
+  ...telemetryEnvFields(),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -57,6 +69,7 @@ export interface IntegrationConfig {
   grafanaUrl: string;
   prometheusTimeoutMs: number;
   delivery: { attempts: number; backoffMs: number; timeoutMs: number };
+  telemetry: TelemetrySettings;
   shutdownGraceMs: number;
 }
 
@@ -189,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
       backoffMs: parsed.DELIVERY_BACKOFF_MS,
       timeoutMs: parsed.DELIVERY_TIMEOUT_MS,
     },
+    telemetry: telemetrySettings('telex-integration', parsed),
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { createServiceApp } from '@fos/service-kit';
+import type { Telemetry } from '@fos/service-kit/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { AppConfig } from './config.ts';
 import type { RandomSource } from './latency.ts';
@@ -14,6 +15,8 @@ export interface BuildAppOptions {
   /** Injected so tests run the latency profiles without waiting. */
   sleep?: Sleep;
   random?: RandomSource;
+  /** Traces and logs, started by server.ts; its counters of dropped telemetry join /metrics. */
+  telemetry?: Telemetry;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -40,7 +43,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     serviceName: config.serviceName,
     environment: config.environment,
     requestMetricsEnabled: config.metricsEnabled,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
+  // Spans and log records still buffered are sent before the process exits.
+  const { telemetry } = options;
+  if (telemetry) app.addHook('onClose', () => telemetry.shutdown());
   await app.register(endpointRoutes, {
     latency: config.latency,
     faultInjectionEnabled: config.faultInjectionEnabled,

@@ -1,4 +1,9 @@
-import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit';
+import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit/config';
+import {
+  type TelemetrySettings,
+  telemetryEnvFields,
+  telemetrySettings,
+} from '@fos/service-kit/telemetry-settings';
 import { type Static, Type } from '@sinclair/typebox';
 import { type LatencyProfile, parseLatencyProfile } from './latency.ts';
 
@@ -14,6 +19,7 @@ const EnvSchema = Type.Object({
   COUNTER_CHECKPOINT_PATH: Type.String({ default: './data/counter-checkpoint.json', minLength: 1 }),
   METRICS_ENABLED: Type.Boolean({ default: true }),
   FAULT_INJECTION_ENABLED: Type.Boolean({ default: true }),
+  ...telemetryEnvFields(),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -34,6 +40,7 @@ export interface AppConfig {
   counterCheckpointPath: string;
   metricsEnabled: boolean;
   faultInjectionEnabled: boolean;
+  telemetry: TelemetrySettings;
   shutdownGraceMs: number;
 }
 
@@ -71,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     counterCheckpointPath: parsed.COUNTER_CHECKPOINT_PATH,
     metricsEnabled: parsed.METRICS_ENABLED,
     faultInjectionEnabled: parsed.FAULT_INJECTION_ENABLED,
+    telemetry: telemetrySettings(parsed.SERVICE_NAME, parsed),
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
   };
 }

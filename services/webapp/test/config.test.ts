@@ -16,6 +16,13 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10000,
     });
     expect(config.latency.ep_four).toEqual({ medianMs: 600, p95Ms: 900 });
+    // No endpoints: no traces and no log records sent, a tenth of traces kept where they start here.
+    expect(config.telemetry).toEqual({
+      serviceName: 'webapp',
+      tracesEndpoint: '',
+      logsEndpoint: '',
+      sampleRatio: 0.1,
+    });
   });
 
   it('reads overrides', () => {
@@ -33,6 +40,13 @@ describe('loadConfig', () => {
     ['EP_THREE_LATENCY', 'slow', /EP_THREE_LATENCY must be "<median_ms>:<p95_ms>".*got "slow"/],
     ['EP_ONE_LATENCY', '90:50', /EP_ONE_LATENCY must be .*median <= p95/],
     ['SHUTDOWN_GRACE_MS', '5', /SHUTDOWN_GRACE_MS must be >= 100/],
+    ['OTEL_TRACES_SAMPLER_ARG', '2', /OTEL_TRACES_SAMPLER_ARG must be <= 1, got '2'/],
+    [
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'jaeger:4318',
+      /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must match pattern .*, got 'jaeger:4318'/,
+    ],
+    ['OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'ftp://x', /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT must match pattern/],
   ])('rejects %s=%s naming the variable and what it expected', (variable, value, message) => {
     expect(() => loadConfig({ [variable]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrowError(message);

@@ -9,7 +9,9 @@ type App = Awaited<ReturnType<typeof makeApp>>['app'];
 async function scrape(app: App): Promise<Exposition> {
   const response = await app.inject({ url: '/metrics' });
   expect(response.statusCode).toBe(200);
-  expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  // OpenMetrics, the format that carries exemplars, and which ends with # EOF.
+  expect(response.headers['content-type']).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+  expect(response.body).toMatch(/\n# EOF\n$/);
   return parseExposition(response.body);
 }
 

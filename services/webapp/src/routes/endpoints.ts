@@ -51,8 +51,21 @@ export async function endpointRoutes(app: FastifyInstance, options: EndpointRout
           );
         }
         const delayMs = sampleLatencyMs(profile, options.random);
+        // The evidence a trace links to: why this request was slow, or why it failed (the lines
+        // carry the trace and span ids). Only the slowest twentieth are logged: a line per request
+        // would cost more than the request.
+        if (delayMs > profile.p95Ms) {
+          request.log.warn(
+            { delayMs: Math.round(delayMs), p95Ms: profile.p95Ms },
+            `slow on purpose: the latency profile of ${url} drew ${Math.round(delayMs)} ms, over its p95 of ${profile.p95Ms} ms`,
+          );
+        }
         await options.sleep(delayMs);
         if (request.query.fail) {
+          request.log.error(
+            { delayMs: Math.round(delayMs) },
+            `failing on purpose: ${url}?fail=true (fault injection)`,
+          );
           throw new HttpError(500, 'SIMULATED_FAULT', `simulated fault on ${url}`);
         }
         return { route: url, delayMs: Math.round(delayMs * 10) / 10 };

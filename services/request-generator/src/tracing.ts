@@ -1,0 +1,76 @@
+import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { Send } from './runner.ts';
+import type { PlannedRequest } from './traffic.ts';
+
+/** At most this many finished spans wait for Jaeger; more are dropped, never waited for. */
+const QUEUE_SIZE = 2048;
+
+export interface Tracing {
+  /** `send`, each request in a client span whose context goes out as its traceparent header. */
+  wrap(send: TracedSend): Send;
+  shutdown(): Promise<void>;
+}
+
+/** A send that puts the given headers on the request. */
+export type TracedSend = (request: PlannedRequest, headers: Record<string, string>) => ReturnType<Send>;
+
+/**
+ * Where a trace starts: the generator decides whether it is kept (`ratio`) and the webapp, which
+ * continues it from the traceparent header, follows. OpenTelemetry's SDK, set up by hand: one
+ * span per request needs no instrumentation of undici.
+ */
+export function startTracing(endpoint: string, ratio: number): Tracing {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'request-generator' }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint, timeoutMillis: 5000 }), {
+        maxQueueSize: QUEUE_SIZE,
+        scheduledDelayMillis: 1000,
+        exportTimeoutMillis: 5000,
+      }),
+    ],
+  });
+  const propagator = new W3CTraceContextPropagator();
+  const tracer: Tracer = provider.getTracer('request-generator');
+  return {
+    wrap: (send) => async (request) => {
+      // Fixed paths name their span; the random paths of unmatched requests share one name.
+      const path = request.path.split('?')[0] ?? request.path;
+      const name =
+        request.route === 'not_found' ? `${request.method} unmatched` : `${request.method} ${path}`;
+      const span = tracer.startSpan(name, {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': request.method, 'url.path': request.path },
+      });
+      const headers: Record<string, string> = {};
+      propagator.inject(trace.setSpan(context.active(), span), headers, {
+        set: (carrier, key, value) => {
+          carrier[key] = value;
+        },
+      });
+      try {
+        const outcome = await send(request, headers);
+        if (outcome.kind === 'response') {
+          span.setAttribute('http.response.status_code', outcome.status);
+          if (outcome.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        } else {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.kind });
+        }
+        return outcome;
+      } finally {
+        span.end();
+      }
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}
