@@ -11,6 +11,11 @@ export function composeServiceFlags(service: string, localFlags: readonly string
   );
 }
 
+/** A service's `command` in docker-compose.yml, as written (variables not substituted). */
+export function composeServiceCommand(service: string): string[] {
+  return composeService(service).command ?? [];
+}
+
 /** The variables a service's `environment` in docker-compose.yml sets whose names start with `prefix`. */
 export function composeServiceEnvironment(service: string, prefix: string): Record<string, string> {
   return Object.fromEntries(

@@ -30,6 +30,9 @@ export interface LocalAddresses {
   prometheus: string;
   /** host:port of the Telex integration; none where it does not run. */
   telexIntegration?: string;
+  /** host:port of Jaeger's metrics and of VictoriaLogs; none where they do not run. */
+  jaeger?: string;
+  victorialogs?: string;
   /** The folder of targets files (prometheus/targets, or a test's own). */
   targetsDir?: string;
 }
@@ -51,6 +54,8 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
     prometheus: [addresses.prometheus],
     alertmanager: addresses.alertmanagers,
     'telex-integration': addresses.telexIntegration ? [addresses.telexIntegration] : [],
+    jaeger: addresses.jaeger ? [addresses.jaeger] : [],
+    victorialogs: addresses.victorialogs ? [addresses.victorialogs] : [],
   };
   for (const scrape of config.scrape_configs) {
     if (scrape.file_sd_configs) {

@@ -8,6 +8,12 @@ import { Maildev } from './maildev.ts';
 import { freePort, ManagedProcess, RestartableProcess } from './process.ts';
 import { type RunningPrometheus, startPrometheus } from './prometheus.ts';
 import { pinnedTool } from './tools.ts';
+import {
+  type RunningJaeger,
+  type RunningVictoriaLogs,
+  startJaeger,
+  startVictoriaLogs,
+} from './traces-and-logs.ts';
 import { workDir } from './workdir.ts';
 
 const WEBAPP_SERVER = repoPath('services/webapp/src/server.ts');
@@ -135,6 +141,9 @@ export class Stack {
   readonly alertmanagers: RunningAlertmanager[];
   readonly telexIntegration: ManagedProcess;
   readonly telexIntegrationUrl: string;
+  /** Traces (Jaeger v2) and logs (VictoriaLogs): the services send theirs there, as in Compose. */
+  readonly jaeger: RunningJaeger;
+  readonly victoriaLogs: RunningVictoriaLogs;
   readonly generators: Generator[] = [];
   /** Everything the stack writes lives here: TSDB, Alertmanager config and data, mails, checkpoints. */
   readonly dataDir: string;
@@ -146,9 +155,12 @@ export class Stack {
     prometheus: RunningPrometheus,
     alertmanagers: RunningAlertmanager[],
     telexIntegration: { process: ManagedProcess; url: string },
+    tracesAndLogs: { jaeger: RunningJaeger; victoriaLogs: RunningVictoriaLogs },
     dataDir: string,
     keepData: boolean,
   ) {
+    this.jaeger = tracesAndLogs.jaeger;
+    this.victoriaLogs = tracesAndLogs.victoriaLogs;
     this.telexIntegration = telexIntegration.process;
     this.telexIntegrationUrl = telexIntegration.url;
     this.webapps = webapps;
@@ -162,9 +174,11 @@ export class Stack {
   static async start(options: StackOptions = {}): Promise<Stack> {
     const prometheusBinary = pinnedTool('prometheus');
     const alertmanagerBinary = pinnedTool('alertmanager');
-    if (!prometheusBinary || !alertmanagerBinary) {
+    const jaegerBinary = pinnedTool('jaeger');
+    const victoriaLogsBinary = pinnedTool('victoria-logs');
+    if (!prometheusBinary || !alertmanagerBinary || !jaegerBinary || !victoriaLogsBinary) {
       throw new Error(
-        'the stack needs Prometheus and Alertmanager at the versions docker-compose.yml pins: install Go so that scripts/ensure-tool.sh can build them, or set PROMETHEUS and ALERTMANAGER',
+        'the stack needs Prometheus, Alertmanager, Jaeger and VictoriaLogs at the versions docker-compose.yml pins: install Go so that scripts/ensure-tool.sh can build them, or set PROMETHEUS and ALERTMANAGER',
       );
     }
     const dataDir = await mkdtemp(join(tmpdir(), 'fos-stack-'));
@@ -175,11 +189,21 @@ export class Stack {
       const maildev = await Maildev.create({ webPort: ports.maildev, dir: dataDir });
       await maildev.start();
       started.push(maildev);
+      const [jaeger, victoriaLogs] = await Promise.all([
+        startJaeger(jaegerBinary, { dir: dataDir }),
+        startVictoriaLogs(victoriaLogsBinary, { dir: dataDir }),
+      ]);
+      started.push(jaeger, victoriaLogs);
+      const telemetryEnv = {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: jaeger.otlpTracesUrl,
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: victoriaLogs.otlpLogsUrl,
+      };
 
       const webapps = await Promise.all(
         Array.from({ length: options.webapps ?? 1 }, async (_, i) => {
           const webapp = new Webapp(`webapp-${i + 1}`, ports.webapps?.[i] ?? (await freePort()), {
             COUNTER_CHECKPOINT_PATH: join(dataDir, `counter-${i + 1}.json`),
+            ...telemetryEnv,
             ...options.webappEnv,
           });
           await webapp.start(20_000);
@@ -213,6 +237,8 @@ export class Stack {
           webappTargets: webapps.map((w) => w.target),
           alertmanagers: alertmanagers.map((a) => new URL(a.url).host),
           telexIntegration: `127.0.0.1:${telexPort}`,
+          jaeger: jaeger.metricsTarget,
+          victorialogs: new URL(victoriaLogs.url).host,
           targetsDir: options.targetsDir,
         },
         { port: ports.prometheus, dir: dataDir },
@@ -229,6 +255,7 @@ export class Stack {
           PORT: String(telexPort),
           PROMETHEUS_URL: prometheus.url,
           ALERTMANAGER_URLS: alertmanagers.map((a) => a.url).join(','),
+          ...telemetryEnv,
           TELEX_RETURN_URL_HOSTS: options.telexReturnUrlHosts ?? '127.0.0.1',
           GRAFANA_URL: grafanaUrl,
         },
@@ -242,6 +269,7 @@ export class Stack {
         prometheus,
         alertmanagers,
         { process: telexIntegration, url: telexUrl },
+        { jaeger, victoriaLogs },
         dataDir,
         options.keepData ?? false,
       );
@@ -259,7 +287,10 @@ export class Stack {
     args: readonly string[],
     { target = this.webapps[0]?.url ?? '', json = true } = {},
   ): Generator {
-    const generator = new Generator(target, args, { json });
+    // Its requests' traces go to Jaeger, where the webapp's spans join them.
+    const generator = new Generator(target, ['--traces-endpoint', this.jaeger.otlpTracesUrl, ...args], {
+      json,
+    });
     this.generators.push(generator);
     return generator;
   }
@@ -278,6 +309,8 @@ export class Stack {
       section('prometheus', this.prometheus.log),
       ...this.alertmanagers.map((a) => section(a.name, a.log)),
       section('telex-integration', this.telexIntegration.log),
+      section('jaeger', this.jaeger.log),
+      section('victorialogs', this.victoriaLogs.log),
       section('maildev', this.maildev.log),
     ].join('');
   }
@@ -289,6 +322,7 @@ export class Stack {
     await this.telexIntegration.stop();
     await this.prometheus.stop();
     await Promise.all(this.alertmanagers.map((a) => a.stop()));
+    await Promise.all([this.jaeger.stop(), this.victoriaLogs.stop()]);
     await this.maildev.stop();
     if (!this.#keepData) await rm(this.dataDir, { recursive: true, force: true });
   }
