@@ -35,7 +35,15 @@ let envFile = '';
 // is the version docker-compose.yml pins whatever else the machine has.
 let dockerConfig = '';
 let standIns: StandIn[] = [];
-const ports = { prometheus: 0, alertmanager: 0, alertmanager2: 0, maildev: 0, telexIntegration: 0 };
+const ports = {
+  prometheus: 0,
+  alertmanager: 0,
+  alertmanager2: 0,
+  maildev: 0,
+  telexIntegration: 0,
+  jaeger: 0,
+  victorialogs: 0,
+};
 /**
  * Published beyond 127.0.0.1, as a user publishes on a LAN address: on another address of the loopback
  * network, so nothing listens beyond this machine, and Prometheus and the Alertmanagers ask for the
@@ -109,13 +117,18 @@ async function containerHealth(): Promise<Record<string, string>> {
   return health;
 }
 
+/** VictoriaLogs' image is distroless: nothing in it can run a healthcheck (Prometheus watches it). */
+const WITHOUT_HEALTHCHECK = /victorialogs/;
+
 async function waitHealthy(count: number, timeoutMs: number): Promise<Record<string, string>> {
   return waitFor(
     `${count} healthy containers`,
     async () => {
       const health = await containerHealth();
-      const values = Object.values(health);
-      return values.length === count && values.every((s) => s === 'healthy') ? health : undefined;
+      const entries = Object.entries(health);
+      const ok = ([name, status]: [string, string]) =>
+        status === 'healthy' || (status === 'none' && WITHOUT_HEALTHCHECK.test(name));
+      return entries.length === count && entries.every(ok) ? health : undefined;
     },
     { timeoutMs, intervalMs: 2000 },
   );
@@ -188,6 +201,8 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     ports.alertmanager2 = await freePort();
     ports.maildev = await freePort();
     ports.telexIntegration = await freePort();
+    ports.jaeger = await freePort();
+    ports.victorialogs = await freePort();
     webappRange = await freePortRange(10);
     const example = await readFile(repoPath('.env.example'), 'utf8');
     const settings: Record<string, string> = {
@@ -198,6 +213,9 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       ALERTMANAGER_2_PORT: String(ports.alertmanager2),
       MAILDEV_PORT: String(ports.maildev),
       TELEX_INTEGRATION_PORT: String(ports.telexIntegration),
+      JAEGER_PORT: String(ports.jaeger),
+      OTLP_TRACES_PORT: String(await freePort()),
+      VICTORIALOGS_PORT: String(ports.victorialogs),
       WEBAPP_PORTS: webappRange.split('-')[0] as string,
       // The documented way to run without Grafana, which has no stand-in image here.
       COMPOSE_PROFILES: '',
@@ -222,7 +240,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure(`compose: images built in ${((Date.now() - buildStarted) / 1000).toFixed(0)} s`);
     const upStarted = Date.now();
     await compose(['up', '-d']);
-    const health = await waitHealthy(7, 180_000);
+    const health = await waitHealthy(9, 180_000);
     reportFigure(
       `compose: up to all healthy in ${((Date.now() - upStarted) / 1000).toFixed(1)} s (${Object.keys(health).join(', ')}; COMPOSE_PROFILES empty: no Grafana, which has no stand-in image)`,
     );
@@ -253,7 +271,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     expect(leftovers, 'containers, networks and volumes left behind').toEqual(['', '', '']);
   }, 300_000);
 
-  it('runs the pinned versions: the Prometheus, Alertmanager and Node images report their tags', async () => {
+  it('runs the pinned versions: the Prometheus, Alertmanager, Node, Jaeger and VictoriaLogs images report their tags', async () => {
     const reported = async (image: string, entrypoint: string, args: string[]) => {
       const result = await run('docker', ['run', '--rm', '--entrypoint', entrypoint, image, ...args]);
       return /\d+\.\d+\.\d+/.exec(result.stdout + result.stderr)?.[0];
@@ -283,6 +301,13 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
         pinnedVersion('alertmanager'),
       ],
       [images['x-node-build-args'].NODE_IMAGE, 'node', ['--version'], pinnedVersion('node')],
+      [images.services.jaeger?.image ?? '', '/cmd/jaeger/jaeger-linux', ['version'], pinnedVersion('jaeger')],
+      [
+        images.services.victorialogs?.image ?? '',
+        '/victoria-logs-prod',
+        ['-version'],
+        pinnedVersion('victoria-logs'),
+      ],
     ];
     for (const [image, entrypoint, args, pin] of checks) {
       expect(await reported(image, entrypoint, args), `${image} ${entrypoint}`).toBe(pin);
@@ -421,6 +446,41 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       `compose: make test-alert with the login: "${email.subject}"; without it: ${refused.stderr.trim()}`,
     );
   }, 120_000);
+
+  it('keeps the traces of the generator and the webapp in Jaeger and their logs in VictoriaLogs, both scraped by Prometheus', async () => {
+    const jaeger = `http://127.0.0.1:${ports.jaeger}`;
+    const services = await waitFor(
+      'the generator and the webapp in Jaeger',
+      async () => {
+        const found =
+          ((await (await fetch(`${jaeger}/api/services`)).json()) as { data: string[] | null }).data ?? [];
+        return found.includes('webapp') && found.includes('request-generator') ? found : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    const logs = await waitFor(
+      "the webapp's log lines in VictoriaLogs",
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${ports.victorialogs}/select/logsql/query`, {
+          method: 'POST',
+          body: new URLSearchParams({ query: '"service.name":webapp | limit 5' }),
+        });
+        const lines = (await response.text()).split('\n').filter(Boolean);
+        return lines.length > 0 ? lines : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    for (const job of ['jaeger', 'victorialogs']) {
+      await waitFor(
+        `the ${job} target up`,
+        async () => ((await prometheus().query(`up{job="${job}"}`))[0]?.value[1] === '1' ? true : undefined),
+        { timeoutMs: 60_000, intervalMs: 2000 },
+      );
+    }
+    reportFigure(
+      `compose: Jaeger holds traces of ${services.join(', ')}; VictoriaLogs answers with the webapp's lines (${logs.length} asked for); both targets up`,
+    );
+  }, 180_000);
 
   it('serves the Telex integration spec at the published port, and Prometheus scrapes the service', async () => {
     const base = `http://127.0.0.1:${ports.telexIntegration}`;
@@ -654,7 +714,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
 
     await compose(['down']);
     await compose(['up', '-d']);
-    await waitHealthy(7, 180_000);
+    await waitHealthy(9, 180_000);
     base = await readyWebappUrl();
     const afterDownUp = await post(`${base}/counter/restore`);
     expect(afterDownUp).toMatchObject({ status: 200, body: { value, at: saved.body.at } });

@@ -110,7 +110,7 @@ async function prometheusProjectContext(server: 'prometheus' | 'alertmanager', c
   });
 }
 
-type StandInName = 'node' | 'prometheus' | 'alertmanager';
+type StandInName = 'node' | 'prometheus' | 'alertmanager' | 'jaeger' | 'victorialogs';
 
 const CONTEXTS: Record<StandInName, () => Promise<string>> = {
   // The pinned Node's official binary (scripts/ensure-node.sh --exact), npm, and the host's CA bundle.
@@ -126,6 +126,8 @@ const CONTEXTS: Record<StandInName, () => Promise<string>> = {
   },
   prometheus: () => prometheusProjectContext('prometheus', 'promtool'),
   alertmanager: () => prometheusProjectContext('alertmanager', 'amtool'),
+  jaeger: () => standInContext('jaeger', { jaeger: pinned('jaeger') }),
+  victorialogs: () => standInContext('victorialogs', { 'victoria-logs': pinned('victoria-logs') }),
 };
 
 /** A digest of a whole context: a stand-in is rebuilt when its Dockerfile or binaries change. */
@@ -150,7 +152,7 @@ export interface StandIn {
 
 /**
  * Every image the compose file needs that is not built from this repository: the Node base of our
- * Dockerfiles, Prometheus and Alertmanager. A real image when one is present or can be pulled, as on
+ * Dockerfiles, Prometheus, Alertmanager, Jaeger and VictoriaLogs. A real image when one is present or can be pulled, as on
  * a user's machine; else a stand-in built here under the same name and tag, carrying the pinned
  * binaries (rebuilt when they change). Grafana (no stand-in) and profile-only services are left out.
  */
@@ -160,6 +162,8 @@ export async function ensureImages(log: (line: string) => void): Promise<StandIn
     [compose['x-node-build-args'].NODE_IMAGE, 'node'],
     [compose.services.prometheus?.image as string, 'prometheus'],
     [compose.services.alertmanager?.image as string, 'alertmanager'],
+    [compose.services.jaeger?.image as string, 'jaeger'],
+    [compose.services.victorialogs?.image as string, 'victorialogs'],
   ];
   const results: StandIn[] = [];
   for (const [image, name] of wanted) {
