@@ -59,8 +59,14 @@ const CONTROL = { name: 'bare again', env: { METRICS_ENABLED: 'false' } };
  * (after a warm-up, loaded one after the other, the order rotating), and the comparison is the median
  * over rounds of each round's own ratio: drift between rounds cancels, and many processes average out.
  */
-export async function measureOverhead(options: OverheadOptions, log: (line: string) => void = () => {}) {
-  const variants = options.control ? [BARE, INSTRUMENTED, CONTROL] : [BARE, INSTRUMENTED];
+export async function measureOverhead(
+  options: OverheadOptions,
+  log: (line: string) => void = () => {},
+  /** The webapp's settings to compare, `bare` first (default: request metrics on and off). */
+  variantsToCompare?: readonly { name: string; env: Record<string, string> }[],
+) {
+  const variants =
+    variantsToCompare ?? (options.control ? [BARE, INSTRUMENTED, CONTROL] : [BARE, INSTRUMENTED]);
   const runs: VariantRun[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     const order = variants.map((_, i) => variants[(i + round - 1) % variants.length] as typeof BARE);

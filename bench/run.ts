@@ -9,6 +9,7 @@ import { formatInstrumentations, measureInstrumentations } from './instrumentati
 import { table } from './lib/table.ts';
 import { measureMetricsRender } from './metrics-render.ts';
 import { formatOverhead, measureOverhead } from './overhead.ts';
+import { formatTracing, measureTracing } from './traces.ts';
 
 const quick = process.argv.includes('--quick');
 const outIndex = process.argv.indexOf('--out');
@@ -78,10 +79,25 @@ const instrumentations = await measureInstrumentations(
   log,
 );
 results.instrumentations = instrumentations;
+const tracing = await measureTracing(
+  quick
+    ? { rounds: 2, durationSeconds: 5, warmupSeconds: 2, connections: 50, path: '/counter', ratios: [0.1, 1] }
+    : {
+        rounds: 6,
+        durationSeconds: 8,
+        warmupSeconds: 3,
+        connections: 50,
+        path: '/counter',
+        ratios: [0.01, 0.1, 1],
+      },
+  log,
+);
+results.tracing = tracing;
 mkdirSync(repoPath('bench/results'), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nresults written to ${outFile}\n`);
 log(formatCpuShare(cpuShare));
 log(formatInstrumentations(instrumentations));
+log(formatTracing(tracing));
 // Last, so the run ends with the line "ratio instrumented/bare: X.XX".
 log(formatOverhead(overhead));

@@ -11,6 +11,7 @@ import { formatInstrumentations, measureInstrumentations } from '../../bench/ins
 import { median, quantile, table } from '../../bench/lib/table.ts';
 import { measureMetricsRender } from '../../bench/metrics-render.ts';
 import { formatOverhead, measureOverhead } from '../../bench/overhead.ts';
+import { formatTracing, measureTracing } from '../../bench/traces.ts';
 
 // A smoke of the bench code only: tiny durations, no figures judged (benchmarks are not timed tests).
 describe('bench code', () => {
@@ -32,6 +33,20 @@ describe('bench code', () => {
     }
     expect(formatOverhead(result)).toMatch(/\nratio instrumented\/bare: \d+\.\d\d$/);
   }, 60_000);
+
+  it('compares bare, metrics only, and metrics with traces and logs sent to a real Jaeger and VictoriaLogs', async () => {
+    const result = await measureTracing({
+      rounds: 1,
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: 4,
+      path: '/counter',
+      ratios: [1],
+    });
+    expect(result.runs.map((r) => r.variant).sort()).toEqual(['bare', 'metrics only', 'traces 100%, logs']);
+    for (const run of result.runs) expect(run.errors).toBe(0);
+    expect(formatTracing(result)).toMatch(/traces 100%, logs +\d+\.\d\d/);
+  }, 90_000);
 
   it('compares bare, the package, fastify-metrics and OpenTelemetry on one route', async () => {
     const result = await measureInstrumentations({
