@@ -18,6 +18,13 @@ export default defineConfig({
       service('web-auth'),
       {
         test: {
+          name: 'service-kit',
+          include: ['packages/service-kit/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
           name: 'fastify-http-metrics',
           include: ['packages/fastify-http-metrics/test/**/*.test.ts'],
           environment: 'node',

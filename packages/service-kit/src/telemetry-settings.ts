@@ -12,9 +12,14 @@ export function telemetryEnvFields() {
     OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: Type.String({ default: '', pattern: '^(https?://\\S+)?$' }),
     /**
      * The share of traces kept, decided where a trace starts (the request generator, or the first
-     * service a request reaches); the rest follow that decision. bench/README.md says why 0.1.
+     * service a request reaches); the rest follow that decision. Every one, up to the cap below.
      */
-    OTEL_TRACES_SAMPLER_ARG: Type.Number({ default: 0.1, minimum: 0, maximum: 1 }),
+    OTEL_TRACES_SAMPLER_ARG: Type.Number({ default: 1, minimum: 0, maximum: 1 }),
+    /**
+     * At most this many traces started here a second, whatever the ratio: what tracing costs stays
+     * bounded as traffic grows (bench/README.md says why 1 and 10).
+     */
+    TRACES_MAX_PER_SECOND: Type.Number({ default: 10, exclusiveMinimum: 0 }),
   };
 }
 
@@ -23,6 +28,7 @@ export interface TelemetrySettings {
   tracesEndpoint: string;
   logsEndpoint: string;
   sampleRatio: number;
+  maxTracesPerSecond: number;
 }
 
 /** What a service's config carries of the telemetry variables. */
@@ -32,6 +38,7 @@ export function telemetrySettings(
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: string;
     OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: string;
     OTEL_TRACES_SAMPLER_ARG: number;
+    TRACES_MAX_PER_SECOND: number;
   },
 ): TelemetrySettings {
   return {
@@ -39,5 +46,6 @@ export function telemetrySettings(
     tracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
     logsEndpoint: env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT,
     sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+    maxTracesPerSecond: env.TRACES_MAX_PER_SECOND,
   };
 }

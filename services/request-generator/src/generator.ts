@@ -27,7 +27,7 @@ export async function generate(options: GeneratorOptions, deps: GenerateDeps = {
   const http = deps.send ? undefined : createHttpSender(options.target, options);
   const tracing =
     http && options.tracesEndpoint
-      ? startTracing(options.tracesEndpoint, options.traceSampleRatio)
+      ? startTracing(options.tracesEndpoint, options.traceSampleRatio, options.tracesMaxPerSecond)
       : undefined;
   const send: Send =
     deps.send ??

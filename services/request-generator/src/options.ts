@@ -20,6 +20,7 @@ export interface GeneratorOptions {
   tracesEndpoint?: string;
   /** The share of requests whose trace is kept (the webapp follows the decision). */
   traceSampleRatio: number;
+  tracesMaxPerSecond: number;
   json: boolean;
 }
 
@@ -102,8 +103,14 @@ const SETTINGS = {
   traceSampleRatio: {
     flag: 'trace-sample-ratio',
     env: 'OTEL_TRACES_SAMPLER_ARG',
-    default: '0.1',
+    default: '1',
     help: 'share of requests traced, 0 to 1; the webapp follows each decision',
+  },
+  tracesMaxPerSecond: {
+    flag: 'traces-max-per-second',
+    env: 'TRACES_MAX_PER_SECOND',
+    default: '10',
+    help: 'at most this many requests traced a second, whatever the ratio (bounds the cost)',
   },
   json: { flag: 'json', help: 'print the final summary as one JSON line' },
   checkConfig: {
@@ -255,6 +262,7 @@ export function parseArguments(
       ...(heartbeatSource.text ? { heartbeatFile: heartbeatSource.text } : {}),
       ...(tracesSource.text ? { tracesEndpoint: tracesSource.text } : {}),
       traceSampleRatio: number(SETTINGS.traceSampleRatio, raw, env, 0, 1),
+      tracesMaxPerSecond: number(SETTINGS.tracesMaxPerSecond, raw, env, 0.01, 100_000),
       json: raw.json === true,
     },
   };

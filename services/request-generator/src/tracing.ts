@@ -1,13 +1,9 @@
+import { TraceAdmission, traceSampler } from '@fos/service-kit/sampler';
 import { context, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Send } from './runner.ts';
 import type { PlannedRequest } from './traffic.ts';
 
@@ -24,14 +20,14 @@ export interface Tracing {
 export type TracedSend = (request: PlannedRequest, headers: Record<string, string>) => ReturnType<Send>;
 
 /**
- * Where a trace starts: the generator decides whether it is kept (`ratio`) and the webapp, which
- * continues it from the traceparent header, follows. OpenTelemetry's SDK, set up by hand: one
- * span per request needs no instrumentation of undici.
+ * Where a trace starts: the generator decides whether it is kept (`ratio`, at most `maxPerSecond`)
+ * and the webapp, which continues it from the traceparent header, follows. OpenTelemetry's SDK,
+ * set up by hand: one span per request needs no instrumentation of undici.
  */
-export function startTracing(endpoint: string, ratio: number): Tracing {
+export function startTracing(endpoint: string, ratio: number, maxPerSecond: number): Tracing {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'request-generator' }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    sampler: traceSampler(new TraceAdmission(ratio, maxPerSecond)),
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint, timeoutMillis: 5000 }), {
         maxQueueSize: QUEUE_SIZE,

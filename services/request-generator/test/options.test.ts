@@ -39,15 +39,20 @@ describe('parseArguments', () => {
     expect(options([], env).target.host).toBe('webapp:3000');
   });
 
-  it('traces a tenth of requests by default, and only where an endpoint is set', () => {
-    expect(options([])).toMatchObject({ traceSampleRatio: 0.1 });
+  it('traces every request up to 10 a second by default, and only where an endpoint is set', () => {
+    expect(options([])).toMatchObject({ traceSampleRatio: 1, tracesMaxPerSecond: 10 });
     expect(options([]).tracesEndpoint).toBeUndefined();
     const env = {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces',
-      OTEL_TRACES_SAMPLER_ARG: '1',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      TRACES_MAX_PER_SECOND: '50',
     };
     expect(parseArguments([], env)).toMatchObject({
-      options: { tracesEndpoint: 'http://jaeger:4318/v1/traces', traceSampleRatio: 1 },
+      options: {
+        tracesEndpoint: 'http://jaeger:4318/v1/traces',
+        traceSampleRatio: 0.25,
+        tracesMaxPerSecond: 50,
+      },
     });
   });
 
@@ -78,6 +83,11 @@ describe('parseArguments', () => {
       ['--trace-sample-ratio', '1.5'],
       {},
       /^--trace-sample-ratio: expected a number from 0 to 1, got "1\.5"$/,
+    ],
+    [
+      ['--traces-max-per-second', '0'],
+      {},
+      /^--traces-max-per-second: expected a number from 0\.01 to 100000, got "0"$/,
     ],
     [
       [],

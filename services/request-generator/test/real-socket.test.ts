@@ -224,6 +224,8 @@ describe('traces from the generator', () => {
           `${collector.url}/v1/traces`,
           '--trace-sample-ratio',
           String(ratio),
+          '--traces-max-per-second',
+          '1000',
         ]);
         if (parsed.help) throw new Error('unexpected help');
         await generate(parsed.options);
@@ -243,4 +245,37 @@ describe('traces from the generator', () => {
       }
     },
   );
+
+  it('keeps no more traces than --traces-max-per-second: the rest go out unsampled (flags 00)', async () => {
+    const target = await RecordingServer.start('webapp');
+    const collector = await RecordingServer.start('otlp');
+    try {
+      const parsed = parseArguments([
+        '--target',
+        target.url,
+        '--rate',
+        '60',
+        '--duration',
+        '2',
+        '--weights',
+        'ep_one=1',
+        '--traces-endpoint',
+        `${collector.url}/v1/traces`,
+        '--traces-max-per-second',
+        '5',
+      ]);
+      if (parsed.help) throw new Error('unexpected help');
+      await generate(parsed.options);
+      const flags = target.requests.map((request) => String(request.headers.traceparent).slice(-2));
+      expect(flags.length).toBeGreaterThan(80);
+      // A second's worth of tokens at the start and 5 a second after: 15 in 2 s, at most.
+      const kept = flags.filter((f) => f === '01').length;
+      expect(kept).toBeGreaterThanOrEqual(5);
+      expect(kept).toBeLessThanOrEqual(15);
+      expect(flags.filter((f) => f === '00').length).toBe(flags.length - kept);
+    } finally {
+      await target.stop();
+      await collector.stop();
+    }
+  });
 });

@@ -18,7 +18,13 @@ describe('loadConfig', () => {
       grafanaUrl: '',
       prometheusTimeoutMs: 5000,
       delivery: { attempts: 5, backoffMs: 1000, timeoutMs: 10000 },
-      telemetry: { serviceName: 'telex-integration', tracesEndpoint: '', logsEndpoint: '', sampleRatio: 0.1 },
+      telemetry: {
+        serviceName: 'telex-integration',
+        tracesEndpoint: '',
+        logsEndpoint: '',
+        sampleRatio: 1,
+        maxTracesPerSecond: 10,
+      },
       shutdownGraceMs: 30000,
     });
   });

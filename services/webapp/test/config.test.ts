@@ -16,12 +16,13 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10000,
     });
     expect(config.latency.ep_four).toEqual({ medianMs: 600, p95Ms: 900 });
-    // No endpoints: no traces and no log records sent, a tenth of traces kept where they start here.
+    // No endpoints: no traces and no log records sent; every trace that starts here kept, 10 a second at most.
     expect(config.telemetry).toEqual({
       serviceName: 'webapp',
       tracesEndpoint: '',
       logsEndpoint: '',
-      sampleRatio: 0.1,
+      sampleRatio: 1,
+      maxTracesPerSecond: 10,
     });
   });
 
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
     ['EP_ONE_LATENCY', '90:50', /EP_ONE_LATENCY must be .*median <= p95/],
     ['SHUTDOWN_GRACE_MS', '5', /SHUTDOWN_GRACE_MS must be >= 100/],
     ['OTEL_TRACES_SAMPLER_ARG', '2', /OTEL_TRACES_SAMPLER_ARG must be <= 1, got '2'/],
+    ['TRACES_MAX_PER_SECOND', '0', /TRACES_MAX_PER_SECOND must be > 0, got '0'/],
     [
       'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       'jaeger:4318',
