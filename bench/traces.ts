@@ -17,9 +17,11 @@ export interface TracingResult extends OverheadResult {
 /**
  * What traces and logs cost on the webapp's fastest route, side by side with the same rounds as the
  * metrics overhead: bare (no metrics, no telemetry); metrics only; as shipped (metrics, spans and
- * log records to a real Jaeger and VictoriaLogs, a share of requests traced where they start); and
- * every request traced. The requests carry no traceparent, so the webapp's own sampler decides, as
- * for traffic that does not come through the generator. The sampling default is chosen from this.
+ * log records to a real Jaeger and VictoriaLogs, every trace that starts here kept up to the cap of
+ * TRACES_MAX_PER_SECOND); the same at each uncapped ratio (1: OpenTelemetry's SDK with @fastify/otel
+ * and every span sampled); and, instead of ours, @opentelemetry/auto-instrumentations-node with its
+ * defaults, to the same Jaeger. The requests carry no traceparent, so the webapp's own sampler
+ * decides, as for traffic that does not come through the generator. The defaults are chosen from this.
  */
 export async function measureTracing(
   options: Omit<OverheadOptions, 'control'> & { ratios: readonly number[] },
@@ -35,16 +37,28 @@ export async function measureTracing(
   ]);
   try {
     const telemetry = {
+      METRICS_ENABLED: 'true',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: jaeger.otlpTracesUrl,
       OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: victoriaLogs.otlpLogsUrl,
     };
-    const variants = [
+    const variants: { name: string; env: Record<string, string> }[] = [
       { name: 'bare', env: { METRICS_ENABLED: 'false' } },
       { name: 'metrics only', env: { METRICS_ENABLED: 'true' } },
+      { name: 'as shipped (traces <= 10/s, logs)', env: telemetry },
       ...options.ratios.map((ratio) => ({
-        name: `traces ${ratio * 100}%, logs`,
-        env: { METRICS_ENABLED: 'true', ...telemetry, OTEL_TRACES_SAMPLER_ARG: String(ratio) },
+        name: `traces ${ratio * 100}% uncapped, logs`,
+        env: { ...telemetry, OTEL_TRACES_SAMPLER_ARG: String(ratio), TRACES_MAX_PER_SECOND: '1e9' },
       })),
+      {
+        name: 'auto-instrumentations-node',
+        env: {
+          METRICS_ENABLED: 'false',
+          NODE_OPTIONS: '--import @opentelemetry/auto-instrumentations-node/register',
+          OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpTracesUrl.replace(/\/v1\/traces$/, ''),
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'none',
+        },
+      },
     ];
     const result = await measureOverhead({ ...options, control: false }, log, variants);
     return {
