@@ -40,8 +40,13 @@ class SelfObservationReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
-/** `otel.sdk.processor.span.processed` as Prometheus names it: `otel_sdk_processor_span_processed_total`. */
-const promName = (name: string) => `${name.replace(/[^a-zA-Z0-9_]/g, '_')}_total`;
+/**
+ * `otel.sdk.processor.span.processed` as Prometheus names it: `otel_sdk_processor_span_processed_total`.
+ * An OpenMetrics registry adds the `_total` of a counter's samples itself (given it, it served
+ * `..._total_total`), a text-format one does not.
+ */
+const promName = (name: string, openMetrics: boolean) =>
+  `${name.replace(/[^a-zA-Z0-9_]/g, '_')}${openMetrics ? '' : '_total'}`;
 const promLabel = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
 
 /**
@@ -59,8 +64,9 @@ function registerSelfMetrics(reader: SelfObservationReader, registry: Registry):
       'Log records the batch processor finished with: exported, or dropped (error_type says why: queue_full, or the export error)',
     ],
   ] as const;
+  const openMetrics = registry.contentType.startsWith('application/openmetrics-text');
   for (const [otelName, help] of counters) {
-    const name = promName(otelName);
+    const name = promName(otelName, openMetrics);
     const metric = {
       name,
       help,
