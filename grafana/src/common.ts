@@ -95,6 +95,8 @@ export interface Query {
   expr: string;
   legend?: string;
   instant?: boolean;
+  /** Ask Prometheus for the series' exemplars too: dots that open their trace. */
+  exemplar?: boolean;
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
@@ -102,6 +104,7 @@ function target(query: Query, index: number): DataqueryBuilder {
     .expr(query.expr)
     .refId(String.fromCharCode(65 + index))
     .legendFormat(query.legend ?? '__auto');
+  if (query.exemplar) builder.exemplar(true);
   return query.instant ? builder.instant() : builder.range();
 }
 

@@ -8,6 +8,7 @@ import {
   table,
   timeseries,
 } from './common.ts';
+import { logsPanel, slowTracesTable } from './traces-and-logs.ts';
 
 export const SERVICE_DASHBOARD_UID = 'fos-service';
 export const SERVICE_DASHBOARD_PATH = `/d/${SERVICE_DASHBOARD_UID}/service-overview`;
@@ -184,6 +185,13 @@ export function serviceDashboard(): Dashboard {
           },
           queries: [
             { expr: `job:http_request_duration_seconds:p95_rate5m{${SERVICE}}`, legend: 'service p95 (5m)' },
+            // From the raw histogram, whose buckets carry exemplars (recorded series have none):
+            // each dot is one request, at its duration, and opens its trace in Jaeger.
+            {
+              expr: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${SERVICE}}[$__rate_interval])))`,
+              legend: 'p95 with exemplars (traced requests)',
+              exemplar: true,
+            },
           ],
         }),
       )
@@ -218,6 +226,25 @@ export function serviceDashboard(): Dashboard {
               legend: '{{route}}',
             },
           ],
+        }),
+      )
+
+      .withRow(new RowBuilder('Traces and logs'))
+      .withPanel(
+        slowTracesTable({
+          title: 'Slow requests: traces over 500 ms',
+          description:
+            'The newest traces of the service whose requests took longer than the latency SLO allows (500 ms), from Jaeger: a row opens the trace, and its spans link to their log lines.',
+          service: '$service',
+          minDuration: '500ms',
+        }),
+      )
+      .withPanel(
+        logsPanel({
+          title: 'Warnings and errors',
+          description:
+            "The service's warn and error log lines, from VictoriaLogs; a line's trace_id opens its trace in Jaeger.",
+          expr: `"service.name":="$service" severity_text:in(warn, error)`,
         }),
       )
 

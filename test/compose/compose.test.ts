@@ -16,6 +16,7 @@ import {
   DEMO_STACK_DASHBOARDS,
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
+  expectEveryTraceAndLogPanelHasData,
   expectInstanceDownEmail,
   expectResolvedEmail,
   expectWebappTargetsUp,
@@ -322,7 +323,17 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     // Until every rate window holds data, not a fixed minute.
     await expectEveryRecordingRuleHasData(prometheus(), 150_000, PUSHED_SERVICE_RULES);
     const panels = await expectEveryPanelHasData(prometheus(), DEMO_STACK_DASHBOARDS, 60_000);
-    reportFigure(`compose: ${panels} panel queries returned data`);
+    const traceAndLogQueries = await expectEveryTraceAndLogPanelHasData(
+      {
+        jaegerUrl: `http://127.0.0.1:${ports.jaeger}`,
+        victoriaLogsUrl: `http://127.0.0.1:${ports.victorialogs}`,
+      },
+      DEMO_STACK_DASHBOARDS,
+      90_000,
+    );
+    reportFigure(
+      `compose: ${panels} panel queries returned data from Prometheus, ${traceAndLogQueries} from Jaeger and VictoriaLogs`,
+    );
   }, 240_000);
 
   it('stays inside its memory limits under steady traffic, and says how much it takes', async () => {

@@ -2,7 +2,30 @@ import { waitFor } from '@fos/stack/process';
 import { Stack } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
+import { readYaml } from '../support/repo.ts';
 import { reportFigure } from '../support/report.ts';
+
+/** The provisioned datasources, as Grafana reads them (`$$` is a literal `$` there). */
+interface Datasource {
+  uid: string;
+  type: string;
+  jsonData: {
+    exemplarTraceIdDestinations?: { name: string; datasourceUid: string }[];
+    tracesToLogsV2?: { datasourceUid: string; customQuery: boolean; query: string };
+    derivedFields?: {
+      name: string;
+      matcherType: string;
+      matcherRegex: string;
+      datasourceUid: string;
+      url: string;
+    }[];
+  };
+}
+const datasources = ['prometheus.yml', 'traces-and-logs.yml'].flatMap(
+  (file) => readYaml<{ datasources: Datasource[] }>(`grafana/provisioning/datasources/${file}`).datasources,
+);
+const byType = (type: string) => datasources.find((d) => d.type === type) as Datasource;
+const literalDollars = (text: string) => text.replaceAll('$$', '$');
 
 const binaries =
   pinnedTool('prometheus') &&
@@ -50,7 +73,10 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
         },
         { timeoutMs: 90_000, intervalMs: 1000 },
       );
-      const traceId = exemplar.labels.trace_id as string;
+      // The Prometheus datasource's exemplar destination names the label that holds the trace id.
+      const destination = byType('prometheus').jsonData.exemplarTraceIdDestinations?.[0];
+      expect(destination?.datasourceUid).toBe(byType('jaeger').uid);
+      const traceId = exemplar.labels[destination?.name ?? ''] as string;
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(Number(exemplar.value)).toBeGreaterThan(1);
 
@@ -75,10 +101,18 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
       // Jaeger's durations are microseconds: the slow request, as its exemplar said.
       expect(server?.duration ?? 0).toBeGreaterThan(1_000_000);
 
+      // The Jaeger datasource's trace-to-logs query, as Grafana fills it in for this trace.
+      const toLogs = byType('jaeger').jsonData.tracesToLogsV2;
+      expect(toLogs).toMatchObject({
+        datasourceUid: byType('victoriametrics-logs-datasource').uid,
+        customQuery: true,
+      });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable, not a JS template.
+      const logsQuery = literalDollars(toLogs?.query ?? '').replaceAll('${__trace.traceId}', traceId);
       const lines = await waitFor(
-        `the log lines of trace ${traceId} in VictoriaLogs`,
+        `the log lines of trace ${traceId} in VictoriaLogs (${logsQuery})`,
         async () => {
-          const found = await stack.victoriaLogs.query(`trace_id:${traceId}`);
+          const found = await stack.victoriaLogs.query(logsQuery);
           return found.some((line) => line._msg?.startsWith('slow on purpose')) ? found : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 500 },
@@ -87,6 +121,39 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
       expect(slow).toMatchObject({ 'service.name': 'webapp', severity_text: 'warn', trace_id: traceId });
       // The line's span is one of the trace's webapp spans.
       expect(trace.spans.map((span) => span.spanID)).toContain(slow?.span_id);
+      // And back: the VictoriaLogs datasource's derived field turns the line's trace id into a
+      // query of the Jaeger datasource, which finds the trace.
+      const derived = byType('victoriametrics-logs-datasource').jsonData.derivedFields?.[0];
+      expect(derived).toMatchObject({ matcherType: 'label', datasourceUid: byType('jaeger').uid });
+      const linked = literalDollars(derived?.url ?? '').replaceAll(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable, not a JS template.
+        '${__value.raw}',
+        slow?.[derived?.matcherRegex ?? ''] ?? '',
+      );
+      expect(linked).toBe(traceId);
+      expect((await fetch(`${stack.jaeger.queryUrl}/api/traces/${linked}`)).status).toBe(200);
+
+      // A request whose traceparent says "not sampled" makes no span; one that says "sampled" does.
+      const traceparent = (id: string, flags: string) => `00-${id}-00f067aa0ba902b7-${flags}`;
+      const [untraced, traced] = ['0af7651916cd43dd8448eb211c80319c', '4bf92f3577b34da6a3ce929d0e0e4736'];
+      for (const [id, flags] of [
+        [untraced, '00'],
+        [traced, '01'],
+      ] as const)
+        expect(
+          (
+            await fetch(`${stack.webapps[0]?.url}/ep_one`, {
+              headers: { traceparent: traceparent(id, flags) },
+            })
+          ).status,
+        ).toBe(200);
+      await waitFor(
+        `the sampled request's trace ${traced} in Jaeger`,
+        async () => ((await fetch(`${stack.jaeger.queryUrl}/api/traces/${traced}`)).ok ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      // Exported in order, so the unsampled one would have arrived by now.
+      expect((await fetch(`${stack.jaeger.queryUrl}/api/traces/${untraced}`)).status).toBe(404);
       reportFigure(
         `traces: exemplar ${exemplar.value} s on ${query} -> trace ${traceId} (${trace.spans.length} spans: ${[
           ...new Set(trace.spans.map(serviceOf)),

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { DEMO_COUNTER_DASHBOARD_UID } from '../../grafana/src/demo-counter-dashboard.ts';
 import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import { SLO_DASHBOARD_UID } from '../../grafana/src/slo-dashboard.ts';
-import { panelQueries, substituteVariables } from './panels.ts';
+import { panelQueries, substituteVariables, traceAndLogPanels } from './panels.ts';
 import { alertRules, recordingRules, sloRecordingRules } from './repo.ts';
 
 /** InstanceDown's runbook: a path under GRAFANA_URL (the "Alert runbooks" dashboard). */
@@ -102,6 +102,107 @@ export async function expectEveryPanelHasData(
     timeoutMs,
   );
   return queries.length;
+}
+
+/** Where the stack under test answers the queries of Grafana's Jaeger and VictoriaLogs datasources. */
+export interface TraceAndLogBackends {
+  /** Jaeger's query API (Grafana's Jaeger datasource URL). */
+  jaegerUrl: string;
+  /** VictoriaLogs (the VictoriaLogs datasource URL). */
+  victoriaLogsUrl: string;
+}
+
+/**
+ * Runs every Jaeger and VictoriaLogs panel query of the dashboards against the real backends as the
+ * datasources send them (Jaeger search: GET /api/traces; VictoriaLogs instant: /select/logsql/query),
+ * over the last `lookbackSeconds`, until each returns data or `timeoutMs` passes.
+ */
+export async function expectEveryTraceAndLogPanelHasData(
+  backends: TraceAndLogBackends,
+  dashboardUids: readonly string[],
+  timeoutMs = 0,
+  service = 'webapp',
+  lookbackSeconds = 900,
+): Promise<number> {
+  const panels = dashboardUids.flatMap((uid) => traceAndLogPanels(uid));
+  const queries = panels.flatMap((panel) => panel.targets.map((target) => ({ panel, target })));
+  await expectNoneMissing(
+    'every traces and logs panel to have data',
+    async () => {
+      const missing: string[] = [];
+      const end = Date.now();
+      const start = end - lookbackSeconds * 1000;
+      for (const { panel, target } of queries) {
+        if (panel.datasource.type === 'jaeger') {
+          const params = new URLSearchParams({
+            service: substituteVariables(target.service ?? '', '1m', service),
+            limit: String(target.limit ?? 20),
+            start: String(start * 1000),
+            end: String(end * 1000),
+            ...(target.minDuration ? { minDuration: target.minDuration } : {}),
+          });
+          const response = await fetch(`${backends.jaegerUrl}/api/traces?${params}`);
+          const body = response.ok ? ((await response.json()) as { data: unknown[] }) : { data: [] };
+          if (body.data.length === 0) missing.push(`panel "${panel.panel}": Jaeger /api/traces?${params}`);
+        } else {
+          const query = substituteVariables(target.expr ?? '', '1m', service);
+          const response = await fetch(`${backends.victoriaLogsUrl}/select/logsql/query`, {
+            method: 'POST',
+            body: new URLSearchParams({
+              query,
+              start: new Date(start).toISOString(),
+              end: new Date(end).toISOString(),
+              limit: '10',
+            }),
+          });
+          const text = response.ok ? await response.text() : '';
+          if (text.trim() === '')
+            missing.push(`panel "${panel.panel}": LogsQL ${query} (HTTP ${response.status})`);
+        }
+      }
+      return missing;
+    },
+    timeoutMs,
+  );
+  return queries.length;
+}
+
+/**
+ * The backend request an alert's evidence link stands for: a Grafana Explore link's pane turned
+ * into the query its datasource sends (Jaeger search: /api/traces; VictoriaLogs instant:
+ * /select/logsql/query), or a link to the backend itself (Jaeger's UI search takes its API's
+ * parameters) as it is.
+ */
+export function evidenceRequest(link: string, backends: TraceAndLogBackends): string {
+  const url = new URL(link);
+  if (url.pathname === '/search') return `${backends.jaegerUrl}/api/traces${url.search}`;
+  if (url.pathname !== '/explore') return link;
+  const [pane] = Object.values(JSON.parse(url.searchParams.get('panes') ?? '{}')) as {
+    datasource: string;
+    queries: Record<string, string | number>[];
+    range: { from: string; to: string };
+  }[];
+  const query = pane?.queries[0] ?? {};
+  const [from, to] = [Number(pane?.range.from), Number(pane?.range.to)];
+  if (pane?.datasource === 'jaeger') {
+    const params = new URLSearchParams({
+      service: String(query.service),
+      limit: String(query.limit ?? 20),
+      start: String(from * 1000),
+      end: String(to * 1000),
+    });
+    if (query.minDuration) params.set('minDuration', String(query.minDuration));
+    // The datasource's tags are logfmt (error=true); Jaeger's API takes them as JSON.
+    if (query.tags) params.set('tags', JSON.stringify(Object.fromEntries([String(query.tags).split('=')])));
+    return `${backends.jaegerUrl}/api/traces?${params}`;
+  }
+  const params = new URLSearchParams({
+    query: String(query.expr),
+    start: String(from / 1000),
+    end: String(to / 1000),
+    limit: '100',
+  });
+  return `${backends.victoriaLogsUrl}/select/logsql/query?${params}`;
 }
 
 /**

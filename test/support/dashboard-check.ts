@@ -2,6 +2,7 @@
 // Grafana cannot run where the tests run, so these read the JSON Grafana would load. Each rule
 // returns what breaks it, one line a violation, naming the dashboard and the panel.
 import { datasource, SEVERITY_COLOURS } from '../../grafana/src/common.ts';
+import { JAEGER_DATASOURCE, VICTORIALOGS_DATASOURCE } from '../../grafana/src/traces-and-logs.ts';
 import type { AlertRule } from './repo.ts';
 
 export interface Threshold {
@@ -21,7 +22,7 @@ export interface PanelJson {
   type: string;
   title: string;
   description?: string;
-  datasource?: { uid?: string };
+  datasource?: { type?: string; uid?: string };
   targets?: Target[];
   links?: { title?: string; url?: string }[];
   fieldConfig?: {
@@ -60,7 +61,11 @@ export function alertThresholds(rules: AlertRule[]): Threshold[] {
   });
 }
 
-const hasQueries = (panel: PanelJson) => (panel.targets ?? []).length > 0;
+/** Panels of metrics; the others read traces (Jaeger) or logs (VictoriaLogs), which have no unit nor instance. */
+const isMetrics = (panel: PanelJson) =>
+  panel.datasource?.type === undefined || panel.datasource.type === 'prometheus';
+const hasQueries = (panel: PanelJson) => isMetrics(panel) && (panel.targets ?? []).length > 0;
+const TRACE_AND_LOG_DATASOURCES = [JAEGER_DATASOURCE, VICTORIALOGS_DATASOURCE];
 /** The alert a panel mirrors: named by its "Runbook: <alert>" link. */
 const mirroredAlert = (panel: PanelJson) =>
   panel.links?.find((link) => link.title?.startsWith('Runbook: '))?.title?.slice('Runbook: '.length);
@@ -81,6 +86,16 @@ export const RULES: Record<string, (dashboard: DashboardJson, thresholds: Thresh
           (panel.targets ?? []).some((t) => t.datasource && t.datasource.uid !== DATASOURCE_VARIABLE),
       )
       .map((panel) => `"${panel.title}" does not read ${DATASOURCE_VARIABLE}`),
+    // Traces and logs come from the one provisioned Jaeger and VictoriaLogs, by their fixed uids.
+    ...dashboard.panels
+      .filter((panel) => !isMetrics(panel))
+      .filter(
+        (panel) =>
+          !TRACE_AND_LOG_DATASOURCES.some(
+            (d) => d.type === panel.datasource?.type && d.uid === panel.datasource?.uid,
+          ),
+      )
+      .map((panel) => `"${panel.title}" reads ${JSON.stringify(panel.datasource)}, not a provisioned uid`),
     ...(dashboard.annotations?.list ?? [])
       .filter((annotation) => annotation.expr && annotation.datasource?.uid !== DATASOURCE_VARIABLE)
       .map((annotation) => `annotation "${annotation.name}" does not read ${DATASOURCE_VARIABLE}`),
@@ -153,6 +168,7 @@ export const RULES: Record<string, (dashboard: DashboardJson, thresholds: Thresh
   'series that ignore the Instance variable say so': (dashboard) => {
     if (!dashboard.templating?.list?.some((variable) => variable.name === 'instance')) return [];
     return dashboard.panels
+      .filter(isMetrics)
       .filter((panel) => (panel.targets ?? []).some((target) => !target.expr?.includes('$instance')))
       .filter((panel) => !panel.description?.includes(INSTANCE_NOTE))
       .map(

@@ -7,13 +7,41 @@ export interface PanelQuery {
   panel: string;
   expr: string;
   instant: boolean;
+  exemplar: boolean;
+}
+
+interface TargetJson {
+  expr?: string;
+  instant?: boolean;
+  exemplar?: boolean;
+  queryType?: string;
+  service?: string;
+  minDuration?: string;
+  limit?: number;
 }
 
 interface DashboardJson {
   uid: string;
   title: string;
-  panels: { id?: number; title: string; type: string; targets?: { expr?: string; instant?: boolean }[] }[];
+  panels: {
+    id?: number;
+    title: string;
+    type: string;
+    datasource?: { type?: string; uid?: string };
+    targets?: TargetJson[];
+  }[];
 }
+
+/** A panel of a traces or logs datasource (Jaeger, VictoriaLogs), with its queries as they are. */
+export interface TraceOrLogPanel {
+  dashboard: string;
+  panel: string;
+  datasource: { type: string; uid: string };
+  targets: TargetJson[];
+}
+
+const isPrometheus = (panel: DashboardJson['panels'][number]) =>
+  panel.datasource?.type === undefined || panel.datasource.type === 'prometheus';
 
 export function committedDashboards(): Record<string, DashboardJson> {
   const dir = repoPath('grafana/dashboards');
@@ -28,14 +56,31 @@ export function panelQueries(dashboardUid?: string): PanelQuery[] {
   return Object.values(committedDashboards())
     .filter((dashboard) => dashboardUid === undefined || dashboard.uid === dashboardUid)
     .flatMap((dashboard) =>
-      dashboard.panels.flatMap((panel) =>
+      dashboard.panels.filter(isPrometheus).flatMap((panel) =>
         (panel.targets ?? []).map((target) => ({
           dashboard: dashboard.uid,
           panel: panel.title,
           expr: target.expr ?? '',
           instant: target.instant === true,
+          exemplar: target.exemplar === true,
         })),
       ),
+    );
+}
+
+/** The panels that read Jaeger or VictoriaLogs: every other panel reads Prometheus. */
+export function traceAndLogPanels(dashboardUid?: string): TraceOrLogPanel[] {
+  return Object.values(committedDashboards())
+    .filter((dashboard) => dashboardUid === undefined || dashboard.uid === dashboardUid)
+    .flatMap((dashboard) =>
+      dashboard.panels
+        .filter((panel) => !isPrometheus(panel))
+        .map((panel) => ({
+          dashboard: dashboard.uid,
+          panel: panel.title,
+          datasource: panel.datasource as { type: string; uid: string },
+          targets: panel.targets ?? [],
+        })),
     );
 }
 
