@@ -18,6 +18,10 @@ OUT_DIR="${OUT_DIR:-/tmp/alertmanager}"
 : "${ALERT_EMAIL_TO:=oncall@example.com}"
 # Empty (set, but to nothing) where no Grafana runs: the emails then leave out links into it.
 : "${GRAFANA_URL=http://127.0.0.1:3000}"
+# Where the receiver of an email opens traces and logs when no Grafana is set: Jaeger's UI, and
+# VictoriaLogs' query API.
+: "${JAEGER_URL:=http://127.0.0.1:16686}"
+: "${VICTORIALOGS_URL:=http://127.0.0.1:9428}"
 : "${SLACK_WEBHOOK_URL_FILE:=}"
 : "${DISCORD_WEBHOOK_URL_FILE:=}"
 : "${TEAMS_WEBHOOK_URL_FILE:=}"
@@ -34,7 +38,7 @@ NEWLINE='
 case "$SMTP_REQUIRE_TLS" in true | false) ;; *) fail "SMTP_REQUIRE_TLS must be true or false, got '$SMTP_REQUIRE_TLS'" ;; esac
 case "$STACK" in compose | local | kubernetes) ;; *) fail "STACK must be compose, local or kubernetes, got '$STACK'" ;; esac
 case "$SMTP_SMARTHOST" in *:[0-9]*) ;; *) fail "SMTP_SMARTHOST must be host:port, got '$SMTP_SMARTHOST'" ;; esac
-for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL \
+for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL JAEGER_URL VICTORIALOGS_URL \
   SLACK_WEBHOOK_URL_FILE DISCORD_WEBHOOK_URL_FILE TEAMS_WEBHOOK_URL_FILE OUT_DIR; do
   eval "value=\$$name"
   # Values land inside single-quoted YAML strings and sed replacements: keep them plain. A newline
@@ -75,6 +79,8 @@ substitute() {
     -e "s|\${SMTP_REQUIRE_TLS}|$SMTP_REQUIRE_TLS|g" \
     -e "s|\${ALERT_EMAIL_TO}|$ALERT_EMAIL_TO|g" \
     -e "s|\${GRAFANA_URL}|$GRAFANA_URL|g" \
+    -e "s|\${JAEGER_URL}|$JAEGER_URL|g" \
+    -e "s|\${VICTORIALOGS_URL}|$VICTORIALOGS_URL|g" \
     -e "s|\${SLACK_WEBHOOK_URL_FILE}|$SLACK_WEBHOOK_URL_FILE|g" \
     -e "s|\${DISCORD_WEBHOOK_URL_FILE}|$DISCORD_WEBHOOK_URL_FILE|g" \
     -e "s|\${TEAMS_WEBHOOK_URL_FILE}|$TEAMS_WEBHOOK_URL_FILE|g" \

@@ -5,8 +5,10 @@ import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
 import {
   DEMO_STACK_DASHBOARDS,
+  evidenceRequest,
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
+  expectEveryTraceAndLogPanelHasData,
   expectInstanceDownEmail,
   expectResolvedEmail,
   expectWebappTargetsUp,
@@ -46,6 +48,12 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       reportFigure(
         `${panels} panel queries returned data after ${seconds(Date.now() - trafficFrom)} s of steady traffic`,
       );
+      const traceAndLogQueries = await expectEveryTraceAndLogPanelHasData(
+        { jaegerUrl: stack.jaeger.queryUrl, victoriaLogsUrl: stack.victoriaLogs.url },
+        DEMO_STACK_DASHBOARDS,
+        60_000,
+      );
+      expect(traceAndLogQueries).toBeGreaterThanOrEqual(2);
 
       // Steady traffic fires nothing but the Watchdog.
       const firing = await prometheus.query('ALERTS{alertstate="firing"}');
@@ -118,6 +126,29 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
       );
       expect(mail.subject).toMatch(
         /HighLatencyP95 \((critical|warning)\) on webapp: p95 latency of webapp is [\d.]+m?s \(over (500|250)ms\)$/,
+      );
+      // The evidence: the email's links, as the Grafana datasources (or the backends' own UIs)
+      // would query them, lead to traces over the threshold and to log lines with trace ids.
+      const threshold = /over (\d+)ms\)$/.exec(mail.subject)?.[1];
+      const backends = { jaegerUrl: stack.jaeger.queryUrl, victoriaLogsUrl: stack.victoriaLogs.url };
+      const tracesUrl = evidenceRequest(/^ {2}traces: +(\S+)$/m.exec(mail.text)?.[1] ?? '', backends);
+      expect(new URL(tracesUrl).searchParams.get('minDuration')).toBe(`${threshold}ms`);
+      const found = (await (await fetch(tracesUrl)).json()) as { data: { spans: { duration: number }[] }[] };
+      expect(found.data.length, tracesUrl).toBeGreaterThan(0);
+      for (const t of found.data)
+        expect(Math.max(...t.spans.map((span) => span.duration))).toBeGreaterThanOrEqual(
+          Number(threshold) * 1000,
+        );
+      const logsUrl = evidenceRequest(/^ {2}logs: +(\S+)$/m.exec(mail.text)?.[1] ?? '', backends);
+      const lines = (await (await fetch(logsUrl)).text()).split('\n').filter(Boolean);
+      expect(lines.length, logsUrl).toBeGreaterThan(0);
+      expect(
+        lines.some((line) => /"trace_id":"[0-9a-f]{32}"/.test(line)),
+        lines[0],
+      ).toBe(true);
+      expect(mail.html).toContain('>Traces over');
+      reportFigure(
+        `HighLatencyP95 email's evidence: ${found.data.length} traces over ${threshold} ms at ${tracesUrl}; ${lines.length} log lines at ${logsUrl}`,
       );
     });
   }, 300_000);

@@ -176,6 +176,56 @@ describe.skipIf(!alertmanagerBinary)(
       await mail?.stop();
     });
 
+    it('links a HighErrorRatio email to the failed traces and the logs of its window, in Grafana Explore', async () => {
+      const job = 'evidence-story';
+      const began = secondsAgo(60);
+      await postAlerts(alertmanager.url, [
+        {
+          labels: { alertname: 'HighErrorRatio', severity: 'critical', job },
+          annotations: {
+            summary: `16.0% of requests to the working routes of ${job} fail`,
+            description: 'Over the last minute 16% failed.',
+            since: began.toISOString().replace(/\.\d+Z$/, 'Z'),
+            runbook_url: runbookUrl('HighErrorRatio'),
+            failed_traces: 'true',
+          },
+          startsAt: new Date(began.getTime() + 60_000).toISOString(),
+          generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=x',
+        },
+      ]);
+      const email = await mail.waitForEmail(
+        'the HighErrorRatio email',
+        (m) => m.subject.includes('HighErrorRatio') && m.subject.includes(job),
+        30_000,
+      );
+      const pane = (line: string) => {
+        const url = new URL(new RegExp(`^ {2}${line}: +(\\S+)$`, 'm').exec(email.text)?.[1] ?? '');
+        expect(`${url.origin}${url.pathname}`).toBe('http://127.0.0.1:3000/explore');
+        return Object.values(JSON.parse(url.searchParams.get('panes') ?? '{}'))[0] as {
+          datasource: string;
+          queries: Record<string, unknown>[];
+          range: { from: string; to: string };
+        };
+      };
+      const firedAt = began.getTime() + 60_000;
+      const traces = pane('traces');
+      expect(traces).toMatchObject({
+        datasource: 'jaeger',
+        queries: [{ queryType: 'search', service: job, tags: 'error=true' }],
+      });
+      expect(Number(traces.range.from)).toBe(firedAt - 900_000);
+      expect(Number(traces.range.to)).toBe(firedAt + 900_000);
+      const logs = pane('logs');
+      expect(logs).toMatchObject({
+        datasource: 'victorialogs',
+        queries: [{ queryType: 'instant', expr: `"service.name":="${job}" severity_text:in(warn, error)` }],
+      });
+      expect(email.text).toMatch(
+        /^ {17}\(failed traces of evidence-story, 15 minutes either side of the firing\)$/m,
+      );
+      expect(email.html).toContain('>Failed traces</a>');
+    });
+
     // These two wait 30 s each for group_interval: side by side (their alerts share no group).
     it.concurrent('mails each severity on its own: a critical resolving under a firing warning is two emails that agree', async () => {
       const job = 'latency-story';

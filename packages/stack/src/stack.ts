@@ -218,7 +218,13 @@ export class Stack {
           const alertmanager = await startAlertmanager(
             alertmanagerBinary,
             maildev.smtpPort,
-            { GRAFANA_URL: grafanaUrl, STACK: 'local', ...options.chatEnv },
+            {
+              GRAFANA_URL: grafanaUrl,
+              JAEGER_URL: jaeger.queryUrl,
+              VICTORIALOGS_URL: victoriaLogs.url,
+              STACK: 'local',
+              ...options.chatEnv,
+            },
             {
               port,
               dir: dataDir,
@@ -258,6 +264,7 @@ export class Stack {
           ...telemetryEnv,
           TELEX_RETURN_URL_HOSTS: options.telexReturnUrlHosts ?? '127.0.0.1',
           GRAFANA_URL: grafanaUrl,
+          JAEGER_URL: jaeger.queryUrl,
         },
       );
       started.push(telexIntegration);
