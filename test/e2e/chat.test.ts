@@ -92,6 +92,33 @@ describe.skipIf(!binaries)('chat on the real stack', () => {
       expect(cpu).toHaveLength(2);
       expect(lines).toContain(`CPU (1m, % of a core): ${cpu.join(', ')}, threshold 80%`);
       expect(lines).toContain('instances up: 2 of 2');
+      // The slowest route as Prometheus ranks it, and its slowest trace, which Jaeger holds.
+      const [slowest] = await prometheus.query(queries.slowestRoute, at);
+      expect(lines).toContain(
+        `slowest route (p95, 1m): ${slowest?.metric.route} ${format.latency(Number(slowest?.value[1]))}`,
+      );
+      const traceLine = lines.find((line) =>
+        line.startsWith(`slowest trace of ${slowest?.metric.route} (5m): `),
+      );
+      // The link opens the trace: in Grafana Explore (a Jaeger query by trace id), or Jaeger's UI.
+      const link = new URL(/: \d+ ms, (http\S+)$/.exec(traceLine ?? '')?.[1] ?? 'http://missing');
+      const pane = Object.values(JSON.parse(link.searchParams.get('panes') ?? '{}'))[0] as
+        | { datasource: string; queries: { query: string }[] }
+        | undefined;
+      const traceId = link.pathname === '/explore' ? pane?.queries[0]?.query : link.pathname.split('/').pop();
+      if (link.pathname === '/explore') expect(pane?.datasource, traceLine).toBe('jaeger');
+      else expect(link.pathname, traceLine).toBe(`/trace/${traceId}`);
+      expect(traceId, traceLine).toMatch(/^[0-9a-f]{32}$/);
+      const trace = (await (await fetch(`${stack.jaeger.queryUrl}/api/traces/${traceId}`)).json()) as {
+        data: { spans: { duration: number; tags: { key: string; value: unknown }[] }[] }[];
+      };
+      const spans = trace.data[0]?.spans ?? [];
+      expect(
+        spans.some((span) =>
+          span.tags.some((t) => t.key === 'http.route' && t.value === slowest?.metric.route),
+        ),
+      ).toBe(true);
+      expect(traceLine).toContain(`${Math.round(Math.max(...spans.map((span) => span.duration)) / 1000)} ms`);
       expect(healthy.status, healthy.message).toBe('success');
       reportFigure(`telex: health report as received:\n${JSON.stringify(healthy, null, 2)}`);
 

@@ -9,6 +9,7 @@ import { TelexPushSender } from './agent/push.ts';
 import { RecentTaskStore } from './agent/task-store.ts';
 import { AlertmanagerClient } from './alertmanager.ts';
 import type { IntegrationConfig } from './config.ts';
+import { JaegerClient } from './jaeger.ts';
 import metricsPlugin from './metrics.ts';
 import { PrometheusClient } from './prometheus.ts';
 import { ReportRunner } from './reports.ts';
@@ -63,6 +64,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const sleep = options.sleep ?? ((ms: number) => sleepMs(ms));
   const reports = new ReportRunner({
     prometheus,
+    ...(config.jaegerUrl ? { jaeger: new JaegerClient(config.jaegerUrl, config.prometheusTimeoutMs) } : {}),
     grafanaUrl: config.grafanaUrl,
     metrics: app.integrationMetrics,
     delivery: { ...config.delivery, sleep },

@@ -39,6 +39,8 @@ const EnvSchema = Type.Object({
   WEBAPP_JOB: Type.String({ default: 'webapp', pattern: JOB_PATTERN.source }),
   /** The Grafana the channel's members reach, for the dashboard link in reports; empty leaves it out. */
   GRAFANA_URL: Type.String({ default: '' }),
+  /** Jaeger's query API, where a report finds the slowest route's slowest trace; empty leaves that out. */
+  JAEGER_URL: Type.String({ default: '' }),
   PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
   /** Posting a message: attempts in all, the first wait between them (doubling), each attempt's timeout. */
   DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
@@ -67,6 +69,8 @@ export interface IntegrationConfig {
   corsOrigins: string[];
   webappJob: string;
   grafanaUrl: string;
+  /** Jaeger's query API, for the slowest trace in reports; empty: none. */
+  jaegerUrl: string;
   prometheusTimeoutMs: number;
   delivery: { attempts: number; backoffMs: number; timeoutMs: number };
   telemetry: TelemetrySettings;
@@ -196,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     corsOrigins,
     webappJob: parsed.WEBAPP_JOB,
     grafanaUrl: parsed.GRAFANA_URL === '' ? '' : baseUrl('GRAFANA_URL', parsed.GRAFANA_URL),
+    jaegerUrl: parsed.JAEGER_URL === '' ? '' : baseUrl('JAEGER_URL', parsed.JAEGER_URL),
     prometheusTimeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,
     delivery: {
       attempts: parsed.DELIVERY_ATTEMPTS,

@@ -17,6 +17,8 @@ export function healthQueries(job: string) {
     up: `up{job="${job}"} or on (job) (time() - timestamp(target_info{job="${job}"}) < bool 20)`,
     // The service's SLOs, where it has a spec in prometheus/slos (Sloth's rules, rules/slo-*.yml).
     budgetLeft: `slo:period_error_budget_remaining:ratio{job="${job}"}`,
+    // The route with the highest p95 over the last minute (> 0 leaves out the routes with no requests: NaN).
+    slowestRoute: `topk(1, histogram_quantile(0.95, sum by (route, le) (instance_route_le:http_request_duration_seconds_bucket:rate1m{job="${job}"})) > 0)`,
   } as const;
 }
 
@@ -35,6 +37,13 @@ export interface HealthFigures {
    * it swing (Sloth's 30 days are all the data there is).
    */
   budgetLeft: { slo: string; left: number }[];
+  /** The route with the highest p95 over the last minute; undefined with no requests. */
+  slowestRoute: { route: string; p95Seconds: number } | undefined;
+  /**
+   * That route's slowest trace kept over the last 5 minutes, with where to open it; `none` when
+   * Jaeger holds none, a reason when it could not be asked; undefined where no Jaeger is set.
+   */
+  slowestTrace?: { traceId: string; durationMs: number; link: string } | 'none' | { unavailable: string };
 }
 
 /** Every figure is rounded the same way in reports and in the tests that check them. */
@@ -60,14 +69,16 @@ export async function readFigures(
   at: Date,
 ): Promise<HealthFigures> {
   const queries = healthQueries(job);
-  const [p95, rate, errors, cpu, up, budget] = await Promise.all([
+  const [p95, rate, errors, cpu, up, budget, slowest] = await Promise.all([
     prometheus.query(queries.p95Seconds, at),
     prometheus.query(queries.requestRate, at),
     prometheus.query(queries.errorRatio, at),
     prometheus.query(queries.cpuCores, at),
     prometheus.query(queries.up, at),
     prometheus.query(queries.budgetLeft, at),
+    prometheus.query(queries.slowestRoute, at),
   ]);
+  const slowestRoute = slowest[0];
   return {
     at,
     p95Seconds: single(p95),
@@ -82,6 +93,10 @@ export async function readFigures(
       .map((s) => ({ slo: s.labels.sloth_slo ?? '', left: s.value }))
       .filter((s) => !Number.isNaN(s.left))
       .sort((a, b) => a.slo.localeCompare(b.slo)),
+    slowestRoute:
+      slowestRoute && !Number.isNaN(slowestRoute.value)
+        ? { route: slowestRoute.labels.route ?? '', p95Seconds: slowestRoute.value }
+        : undefined,
   };
 }
 
@@ -150,6 +165,15 @@ export interface ReportContext {
   grafanaUrl: string;
 }
 
+function slowestTraceLine(figures: HealthFigures): string[] {
+  const trace = figures.slowestTrace;
+  const route = figures.slowestRoute?.route;
+  if (trace === undefined || route === undefined) return [];
+  if (trace === 'none') return [`slowest trace of ${route} (5m): none kept`];
+  if ('unavailable' in trace) return [`slowest trace of ${route} (5m): ${trace.unavailable}`];
+  return [`slowest trace of ${route} (5m): ${Math.round(trace.durationMs)} ms, ${trace.link}`];
+}
+
 export function healthReport(
   figures: HealthFigures,
   thresholds: Thresholds,
@@ -179,6 +203,12 @@ export function healthReport(
     `error ratio (1m): ${figures.errorRatio === undefined ? 'no requests' : format.ratio(figures.errorRatio)}, threshold ${thresholds.errorRatioPercent}%`,
     `CPU (1m, % of a core): ${cpu}, threshold ${thresholds.cpuPercent}%`,
     `instances up: ${upCount} of ${figures.up.length}`,
+    ...(figures.slowestRoute
+      ? [
+          `slowest route (p95, 1m): ${figures.slowestRoute.route} ${format.latency(figures.slowestRoute.p95Seconds)}`,
+        ]
+      : []),
+    ...slowestTraceLine(figures),
     ...(hasSlos
       ? [
           `error budget left (30 days): ${figures.budgetLeft.map(({ slo, left }) => `${slo} ${format.budget(left)}`).join(', ')}`,

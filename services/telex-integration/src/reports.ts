@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { type DeliveryOptions, deliver, type TelexMessage } from './delivery.ts';
 import { healthReport, readFigures, unavailableReport } from './health-report.ts';
+import { type JaegerClient, traceLink } from './jaeger.ts';
 import type { IntegrationMetrics } from './metrics.ts';
 import type { PrometheusClient } from './prometheus.ts';
 import type { Thresholds } from './settings.ts';
@@ -21,6 +22,8 @@ export interface ReportJob {
 
 export interface ReportRunnerOptions {
   prometheus: PrometheusClient;
+  /** Where the slowest route's slowest trace is looked up; none leaves that line out. */
+  jaeger?: JaegerClient;
   grafanaUrl: string;
   metrics: IntegrationMetrics;
   delivery: Omit<DeliveryOptions, 'onRetry'>;
@@ -58,6 +61,27 @@ export class ReportRunner {
     let report: ReturnType<typeof healthReport>;
     try {
       const figures = await readFigures(prometheus, job.service, at);
+      const { jaeger } = this.#options;
+      if (jaeger && figures.slowestRoute) {
+        const from = new Date(at.getTime() - 5 * 60_000);
+        try {
+          const slowest = await jaeger.slowestTrace(job.service, figures.slowestRoute.route, from, at);
+          figures.slowestTrace = slowest
+            ? {
+                ...slowest,
+                link: traceLink(
+                  slowest.traceId,
+                  { grafanaUrl: this.#options.grafanaUrl, jaegerUrl: jaeger.url },
+                  from,
+                  at,
+                ),
+              }
+            : 'none';
+        } catch (error) {
+          job.log.warn({ err: error }, 'health report without its slowest trace: Jaeger failed');
+          figures.slowestTrace = { unavailable: (error as Error).message };
+        }
+      }
       report = healthReport(figures, job.thresholds, {
         job: job.service,
         grafanaUrl: this.#options.grafanaUrl,

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       corsOrigins: ['https://telex.im', 'https://staging.telex.im'],
       webappJob: 'webapp',
       grafanaUrl: '',
+      jaegerUrl: '',
       prometheusTimeoutMs: 5000,
       delivery: { attempts: 5, backoffMs: 1000, timeoutMs: 10000 },
       telemetry: {
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
     ['DELIVERY_ATTEMPTS', '0', /DELIVERY_ATTEMPTS must be >= 1, got '0'/],
     ['WEBAPP_JOB', 'a job', /WEBAPP_JOB must match pattern/],
     ['GRAFANA_URL', 'grafana', /GRAFANA_URL must be an http\(s\) URL, got 'grafana'/],
+    ['JAEGER_URL', 'jaeger:16686', /JAEGER_URL must be an http\(s\) URL without query, got 'jaeger:16686'/],
     ['ALERTMANAGER_URLS', ' , ', /ALERTMANAGER_URLS must be comma-separated http\(s\) URLs, got ' , '/],
     [
       'ALERTMANAGER_URLS',

@@ -22,11 +22,30 @@ function figures(overrides: Partial<HealthFigures> = {}): HealthFigures {
       { instance: 'b:3000', up: true },
     ],
     budgetLeft: [],
+    slowestRoute: undefined,
     ...overrides,
   };
 }
 
 describe('healthReport', () => {
+  it('names the slowest route and links its slowest trace, or says why it cannot', () => {
+    const slowestRoute = { route: '/ep_four', p95Seconds: 0.9124 };
+    const link = 'https://grafana.example.com/explore?panes=x';
+    const lines = (slowestTrace: HealthFigures['slowestTrace']) =>
+      healthReport(figures({ slowestRoute, slowestTrace }), defaults, context).message.split('\n');
+    const traced = lines({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', durationMs: 1180.4, link });
+    expect(traced).toContain('slowest route (p95, 1m): /ep_four 912 ms');
+    expect(traced).toContain(`slowest trace of /ep_four (5m): 1180 ms, ${link}`);
+    expect(lines('none')).toContain('slowest trace of /ep_four (5m): none kept');
+    expect(lines({ unavailable: 'Jaeger at http://j did not answer: ECONNREFUSED' })).toContain(
+      'slowest trace of /ep_four (5m): Jaeger at http://j did not answer: ECONNREFUSED',
+    );
+    // No Jaeger set: the route alone.
+    expect(lines(undefined).some((line) => line.startsWith('slowest trace'))).toBe(false);
+    // No requests: neither.
+    expect(healthReport(figures(), defaults, context).message).not.toContain('slowest');
+  });
+
   it('is a success listing every figure when nothing crosses a threshold', () => {
     const report = healthReport(figures(), defaults, {
       job: 'webapp',
