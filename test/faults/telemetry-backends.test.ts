@@ -1,0 +1,179 @@
+// Jaeger and VictoriaLogs SIGKILLed under steady traffic: the services never wait for telemetry.
+// The webapp serves at the rate it did, Prometheus keeps every scrape, the spans or log lines that
+// could not be sent are counted as dropped, and both resume once the backend is back.
+
+import { waitFor } from '@fos/stack/process';
+import { parseExposition, sumSamples } from '@fos/stack/prom-text';
+import { Stack } from '@fos/stack/stack';
+import { pinnedTool } from '@fos/stack/tools';
+import { afterAll, describe, expect, it } from 'vitest';
+import { table } from '../../bench/lib/table.ts';
+import { reportFigure } from '../support/report.ts';
+
+const binaries =
+  pinnedTool('prometheus') &&
+  pinnedTool('alertmanager') &&
+  pinnedTool('jaeger') &&
+  pinnedTool('victoria-logs');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const RATE = 20;
+/** How long each backend stays down. */
+const DOWN_MS = 15_000;
+
+interface Row {
+  backend: string;
+  servedBefore: number;
+  servedWhileDown: number;
+  scrapesMissed: number;
+  dropped: number;
+  resumedSeconds: number;
+}
+const rows: Row[] = [];
+
+afterAll(() => {
+  if (rows.length === 0) return;
+  reportFigure(
+    `telemetry backends SIGKILLed under ${RATE} req/s for ${DOWN_MS / 1000} s each:\n${table([
+      [
+        'killed',
+        'req/s before',
+        'req/s while down',
+        'webapp scrapes missed',
+        'dropped (counted)',
+        'resumed after restart',
+      ],
+      ...rows.map((r) => [
+        r.backend,
+        r.servedBefore.toFixed(1),
+        r.servedWhileDown.toFixed(1),
+        String(r.scrapesMissed),
+        String(r.dropped),
+        `${r.resumedSeconds.toFixed(1)} s`,
+      ]),
+    ])}`,
+  );
+});
+
+describe.skipIf(!binaries)('telemetry backends killed under load', () => {
+  it('keeps serving and scraping while Jaeger, then VictoriaLogs, is down, counts what it drops, and resumes', async () => {
+    const stack = await Stack.start({ generator: ['--rate', String(RATE)] });
+    try {
+      const webapp = stack.webapps[0];
+      if (!webapp) throw new Error('no webapp');
+      const metrics = async () => parseExposition(await (await fetch(`${webapp.url}/metrics`)).text());
+      const served = async () => sumSamples(await metrics(), 'http_request_duration_seconds_count', {});
+      /** Spans or log records the webapp's batch processors gave up on (any error_type). */
+      const dropped = async (signal: 'span' | 'log') => {
+        const exposition = await metrics();
+        const all = sumSamples(exposition, `otel_sdk_processor_${signal}_processed_total`, {});
+        const exported = exposition.samples
+          .filter((s) => s.name === `otel_sdk_processor_${signal}_processed_total` && !s.labels.error_type)
+          .reduce((sum, s) => sum + s.value, 0);
+        return all - exported;
+      };
+      /** Requests served a second over `ms`. */
+      const rateOver = async (ms: number) => {
+        const from = await served();
+        const at = Date.now();
+        await sleep(ms);
+        return ((await served()) - from) / ((Date.now() - at) / 1000);
+      };
+      const scrapes = async (fromS: number, toS: number) => {
+        const window = Math.round(toS - fromS);
+        const result = await stack.prometheus.client.query(
+          `sum(count_over_time(up{job="webapp"}[${window}s]))`,
+          new Date(toS * 1000),
+        );
+        return Number(result[0]?.value[1] ?? 0);
+      };
+      // Telemetry flows: a trace of the webapp in Jaeger and its log lines in VictoriaLogs.
+      await waitFor(
+        'the webapp’s traces in Jaeger and its log lines in VictoriaLogs',
+        async () => {
+          const traces = await fetch(
+            `${stack.jaeger.queryUrl}/api/traces?service=webapp&limit=1&lookback=5m`,
+          );
+          const body = (await traces.json()) as { data?: unknown[] };
+          const lines = await stack.victoriaLogs.query('"service.name":=webapp | limit 1');
+          return (body.data?.length ?? 0) > 0 && lines.length > 0 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+
+      const backends = [
+        { name: 'Jaeger', signal: 'span' as const, process: stack.jaeger },
+        { name: 'VictoriaLogs', signal: 'log' as const, process: stack.victoriaLogs },
+      ];
+      for (const backend of backends) {
+        const servedBefore = await rateOver(DOWN_MS);
+        const droppedBefore = await dropped(backend.signal);
+        const killedAt = Date.now() / 1000;
+        backend.process.process?.signal('SIGKILL');
+        await backend.process.process?.exited;
+        const servedWhileDown = await rateOver(DOWN_MS);
+        // What could not be sent is counted, not waited for.
+        const droppedWhileDown = await waitFor(
+          `dropped ${backend.signal}s counted while ${backend.name} is down`,
+          async () => {
+            const now = await dropped(backend.signal);
+            return now > droppedBefore ? now - droppedBefore : undefined;
+          },
+          { timeoutMs: 20_000, intervalMs: 500 },
+        );
+        await backend.process.start(60_000);
+        const restartedAt = Date.now();
+        // Resumed by itself: new spans, or new log lines, from after the restart.
+        await waitFor(
+          `${backend.name} receiving again`,
+          async () => {
+            if (backend.signal === 'span') {
+              const params = new URLSearchParams({
+                service: 'webapp',
+                limit: '1',
+                start: String(restartedAt * 1000),
+                end: String((Date.now() + 60_000) * 1000),
+              });
+              const body = (await (await fetch(`${stack.jaeger.queryUrl}/api/traces?${params}`)).json()) as {
+                data?: unknown[];
+              };
+              return (body.data?.length ?? 0) > 0 ? true : undefined;
+            }
+            const lines = await stack.victoriaLogs.query(
+              `_time:>${new Date(restartedAt).toISOString()} "service.name":=webapp | limit 1`,
+            );
+            return lines.length > 0 ? true : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 500 },
+        );
+        const resumedSeconds = (Date.now() - restartedAt) / 1000;
+        // Every 5 s scrape of the webapp from before the kill to now is in Prometheus.
+        const toS = Date.now() / 1000 - 5;
+        const fromS = killedAt - 10;
+        const expected = Math.floor((toS - fromS) / 5);
+        const scraped = await scrapes(fromS, toS);
+        rows.push({
+          backend: backend.name,
+          servedBefore,
+          servedWhileDown,
+          scrapesMissed: Math.max(0, expected - scraped),
+          dropped: droppedWhileDown,
+          resumedSeconds,
+        });
+        expect(servedWhileDown / servedBefore, `${backend.name} down: request rate`).toBeGreaterThan(0.95);
+        expect(servedWhileDown / servedBefore, `${backend.name} down: request rate`).toBeLessThan(1.05);
+        // One scrape of slack for the window's edges.
+        expect(scraped, `${backend.name} down: webapp scrapes`).toBeGreaterThanOrEqual(expected - 1);
+        const up = await stack.prometheus.client.query(
+          `min_over_time(up{job="webapp"}[${Math.round(toS - fromS)}s])`,
+          new Date(toS * 1000),
+        );
+        expect(up.map((s) => s.value[1])).toEqual(['1']);
+      }
+    } catch (error) {
+      (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
+      throw error;
+    } finally {
+      await stack.stop();
+    }
+  }, 300_000);
+});
