@@ -100,14 +100,14 @@ describe.skipIf(!binaries)('chat on the real stack', () => {
       const traceLine = lines.find((line) =>
         line.startsWith(`slowest trace of ${slowest?.metric.route} (5m): `),
       );
-      // The link opens the trace: in Grafana Explore (a Jaeger query by trace id), or Jaeger's UI.
+      // The link opens the trace: in Grafana Explore (a Jaeger query by trace id), or Jaeger's API.
       const link = new URL(/: \d+ ms, (http\S+)$/.exec(traceLine ?? '')?.[1] ?? 'http://missing');
       const pane = Object.values(JSON.parse(link.searchParams.get('panes') ?? '{}'))[0] as
         | { datasource: string; queries: { query: string }[] }
         | undefined;
       const traceId = link.pathname === '/explore' ? pane?.queries[0]?.query : link.pathname.split('/').pop();
       if (link.pathname === '/explore') expect(pane?.datasource, traceLine).toBe('jaeger');
-      else expect(link.pathname, traceLine).toBe(`/trace/${traceId}`);
+      else expect(link.pathname, traceLine).toBe(`/api/traces/${traceId}`);
       expect(traceId, traceLine).toMatch(/^[0-9a-f]{32}$/);
       const trace = (await (await fetch(`${stack.jaeger.queryUrl}/api/traces/${traceId}`)).json()) as {
         data: { spans: { duration: number; tags: { key: string; value: unknown }[] }[] }[];

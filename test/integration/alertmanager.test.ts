@@ -149,6 +149,7 @@ function highLatency(severity: 'warning' | 'critical', job: string, began: Date,
       description: `The 95th percentile of ${job} over 5 minutes is 612.0ms.`,
       since: began.toISOString().replace(/\.\d+Z$/, 'Z'),
       runbook_url: runbookUrl('HighLatencyP95'),
+      slow_traces_over: limit,
     },
     startsAt: new Date(began.getTime() + 60_000).toISOString(),
     ...(endsAt ? { endsAt: endsAt.toISOString() } : {}),
@@ -424,6 +425,30 @@ describe.skipIf(!alertmanagerBinary)(
         expect(firing.text).toContain('Type `status` in the `make up-local` terminal');
         for (const body of [firing.text, firing.html]) expect(body).not.toContain('docker compose');
         expect(firing.html).not.toMatch(/>Dashboard</);
+        // The evidence of a slow service goes to the backends' query APIs instead (JAEGER_URL,
+        // VICTORIALOGS_URL), over the 15 minutes either side of the firing.
+        const began = secondsAgo(60);
+        await postAlerts(alertmanager.url, [highLatency('critical', 'evidence-local', began)]);
+        const slow = await mail.waitForEmail(
+          'the HighLatencyP95 email',
+          (m) => m.subject.includes('HighLatencyP95') && m.subject.includes('evidence-local'),
+          20_000,
+        );
+        const firedS = (began.getTime() + 60_000) / 1000;
+        const traces = new URL(/^ {2}traces: +(\S+)$/m.exec(slow.text)?.[1] ?? 'http://missing');
+        expect(`${traces.origin}${traces.pathname}`).toBe('http://127.0.0.1:16686/api/traces');
+        expect(Object.fromEntries(traces.searchParams)).toEqual({
+          service: 'evidence-local',
+          limit: '20',
+          start: `${firedS - 900}000000`,
+          end: `${firedS + 900}000000`,
+          minDuration: '500ms',
+        });
+        const logs = new URL(/^ {2}logs: +(\S+)$/m.exec(slow.text)?.[1] ?? 'http://missing');
+        expect(`${logs.origin}${logs.pathname}`).toBe('http://127.0.0.1:9428/select/logsql/query');
+        expect(logs.searchParams.get('query')).toBe(
+          '"service.name":="evidence-local" severity_text:in(warn, error)',
+        );
       } finally {
         await alertmanager.stop();
         await mail.stop();

@@ -170,12 +170,10 @@ export async function expectEveryTraceAndLogPanelHasData(
 /**
  * The backend request an alert's evidence link stands for: a Grafana Explore link's pane turned
  * into the query its datasource sends (Jaeger search: /api/traces; VictoriaLogs instant:
- * /select/logsql/query), or a link to the backend itself (Jaeger's UI search takes its API's
- * parameters) as it is.
+ * /select/logsql/query), or a link to a backend's API as it is.
  */
 export function evidenceRequest(link: string, backends: TraceAndLogBackends): string {
   const url = new URL(link);
-  if (url.pathname === '/search') return `${backends.jaegerUrl}/api/traces${url.search}`;
   if (url.pathname !== '/explore') return link;
   const [pane] = Object.values(JSON.parse(url.searchParams.get('panes') ?? '{}')) as {
     datasource: string;

@@ -59,14 +59,17 @@ export class JaegerClient {
   }
 }
 
-/** Where the report's reader opens a trace: Grafana's Explore where it runs, else Jaeger's UI. */
+/**
+ * Where the report's reader opens a trace: Grafana's Explore where it runs, else Jaeger's API (its
+ * UI is not in every build of Jaeger: not in the one make up-local builds).
+ */
 export function traceLink(
   traceId: string,
   links: { grafanaUrl: string; jaegerUrl: string },
   from: Date,
   to: Date,
 ): string {
-  if (!links.grafanaUrl) return `${links.jaegerUrl}/trace/${traceId}`;
+  if (!links.grafanaUrl) return `${links.jaegerUrl}/api/traces/${traceId}`;
   const panes = {
     t: {
       datasource: 'jaeger',

@@ -20,9 +20,9 @@ describe('traceLink', () => {
     });
   });
 
-  it("opens it in Jaeger's UI where no Grafana is set", () => {
+  it("opens it by Jaeger's API where no Grafana is set", () => {
     expect(traceLink(id, { grafanaUrl: '', jaegerUrl: 'http://127.0.0.1:16686' }, from, to)).toBe(
-      `http://127.0.0.1:16686/trace/${id}`,
+      `http://127.0.0.1:16686/api/traces/${id}`,
     );
   });
 });
