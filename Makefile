@@ -115,10 +115,10 @@ test-alert: install ## Send a harmless TestAlert through the running stack: chec
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")
 
-bench: install ## Benchmarks (~9 min): metrics overhead and CPU profile, /metrics render, generator rates; tables + bench/results/
+bench: install tools ## Benchmarks (~25 min): metrics overhead and CPU profile, /metrics render, generator rates, traces and logs; tables + bench/results/
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts
 
-bench-quick: install ## The CPU profile and a short overhead comparison (~1 min); ends with "ratio instrumented/bare: X.XX"
+bench-quick: install tools ## The CPU profile and short overhead, instrumentations and traces comparisons (~3 min); ends with "ratio instrumented/bare: X.XX"
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts --quick --out bench/results/quick.json
 
 compose-cli:

@@ -22,6 +22,8 @@ const DOWN_MS = 15_000;
 
 interface Row {
   backend: string;
+  /** The other signal kept arriving at its own backend meanwhile. */
+  otherFlowed: boolean;
   servedBefore: number;
   servedWhileDown: number;
   scrapesMissed: number;
@@ -49,6 +51,7 @@ afterAll(() => {
         String(r.scrapesMissed),
         String(r.dropped),
         `${r.resumedSeconds.toFixed(1)} s`,
+        r.otherFlowed ? 'kept arriving' : 'STOPPED',
       ]),
     ])}`,
   );
@@ -111,6 +114,28 @@ describe.skipIf(!binaries)('telemetry backends killed under load', () => {
         backend.process.process?.signal('SIGKILL');
         await backend.process.process?.exited;
         const servedWhileDown = await rateOver(DOWN_MS);
+        // Each signal goes to its own backend's receiver: the other one's kept arriving meanwhile.
+        const otherFlowed =
+          backend.signal === 'span'
+            ? (
+                await stack.victoriaLogs.query(
+                  `_time:>${new Date(killedAt * 1000).toISOString()} "service.name":=webapp | limit 1`,
+                )
+              ).length > 0
+            : await (async () => {
+                const params = new URLSearchParams({
+                  service: 'webapp',
+                  limit: '1',
+                  start: String(Math.round(killedAt * 1e6)),
+                  end: String(Date.now() * 1000),
+                });
+                const body = (await (
+                  await fetch(`${stack.jaeger.queryUrl}/api/traces?${params}`)
+                ).json()) as {
+                  data?: unknown[];
+                };
+                return (body.data?.length ?? 0) > 0;
+              })();
         // What could not be sent is counted, not waited for.
         const droppedWhileDown = await waitFor(
           `dropped ${backend.signal}s counted while ${backend.name} is down`,
@@ -153,12 +178,14 @@ describe.skipIf(!binaries)('telemetry backends killed under load', () => {
         const scraped = await scrapes(fromS, toS);
         rows.push({
           backend: backend.name,
+          otherFlowed,
           servedBefore,
           servedWhileDown,
           scrapesMissed: Math.max(0, expected - scraped),
           dropped: droppedWhileDown,
           resumedSeconds,
         });
+        expect(otherFlowed, `${backend.name} down: the other signal kept arriving`).toBe(true);
         expect(servedWhileDown / servedBefore, `${backend.name} down: request rate`).toBeGreaterThan(0.95);
         expect(servedWhileDown / servedBefore, `${backend.name} down: request rate`).toBeLessThan(1.05);
         // One scrape of slack for the window's edges.

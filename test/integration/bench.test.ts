@@ -34,7 +34,7 @@ describe('bench code', () => {
     expect(formatOverhead(result)).toMatch(/\nratio instrumented\/bare: \d+\.\d\d$/);
   }, 60_000);
 
-  it('compares bare, metrics only, and metrics with traces and logs sent to a real Jaeger and VictoriaLogs', async () => {
+  it('compares bare, metrics only, traces and logs to a real Jaeger and VictoriaLogs as shipped and uncapped, and auto-instrumentations-node', async () => {
     const result = await measureTracing({
       rounds: 1,
       durationSeconds: 1,
@@ -43,9 +43,16 @@ describe('bench code', () => {
       path: '/counter',
       ratios: [1],
     });
-    expect(result.runs.map((r) => r.variant).sort()).toEqual(['bare', 'metrics only', 'traces 100%, logs']);
-    for (const run of result.runs) expect(run.errors).toBe(0);
-    expect(formatTracing(result)).toMatch(/traces 100%, logs +\d+\.\d\d/);
+    expect(result.runs.map((r) => r.variant).sort()).toEqual([
+      'as shipped (traces <= 10/s, logs)',
+      'auto-instrumentations-node',
+      'bare',
+      'metrics only',
+      'traces 100% uncapped, logs',
+    ]);
+    for (const run of result.runs) expect(run.errors, run.variant).toBe(0);
+    expect(formatTracing(result)).toMatch(/traces 100% uncapped, logs +\d+\.\d\d/);
+    expect(formatTracing(result)).toMatch(/auto-instrumentations-node +\d+\.\d\d/);
   }, 90_000);
 
   it('compares bare, the package, fastify-metrics and OpenTelemetry on one route', async () => {
