@@ -1,6 +1,6 @@
 import { waitFor } from '@fos/stack/process';
 import { parseExposition, sumSamples } from '@fos/stack/prom-text';
-import { Stack, type Webapp } from '@fos/stack/stack';
+import type { Webapp } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,21 +16,9 @@ import {
   PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
 import { reportFigure } from '../support/report.ts';
+import { withStack } from '../support/with-stack.ts';
 
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
-
-/** Runs `body` on a fresh stack and always stops it; on failure the error carries every process's log. */
-async function withStack(options: Parameters<typeof Stack.start>[0], body: (stack: Stack) => Promise<void>) {
-  const stack = await Stack.start(options);
-  try {
-    await body(stack);
-  } catch (error) {
-    (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
-    throw error;
-  } finally {
-    await stack.stop();
-  }
-}
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 

@@ -1,9 +1,9 @@
 import { waitFor } from '@fos/stack/process';
-import { Stack } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { describe, expect, it } from 'vitest';
 import { readYaml } from '../support/repo.ts';
 import { reportFigure } from '../support/report.ts';
+import { withStack } from '../support/with-stack.ts';
 
 /** The provisioned datasources, as Grafana reads them (`$$` is a literal `$` there). */
 interface Datasource {
@@ -54,8 +54,7 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
   it('leads from a slow request’s exemplar to its trace across the generator and the webapp, and to its log lines', async () => {
     // /ep_four's p95 at 1 s: a twentieth of its requests are slow on purpose, and those over 1 s
     // land in the le="2.5" bucket, whose exemplar is then one of them.
-    const stack = await Stack.start({ generator: false, webappEnv: { EP_FOUR_LATENCY: '100:1000' } });
-    try {
+    await withStack({ generator: false, webappEnv: { EP_FOUR_LATENCY: '100:1000' } }, async (stack) => {
       const startedAt = Date.now() / 1000;
       stack.startGenerator(['--rate', '20', '--weights', 'ep_four=1', '--trace-sample-ratio', '1']);
       const query = 'http_request_duration_seconds_bucket{job="webapp",route="/ep_four",le="2.5"}';
@@ -159,11 +158,6 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
           ...new Set(trace.spans.map(serviceOf)),
         ].join(', ')}) -> ${lines.length} log lines, one saying "${slow?._msg}"`,
       );
-    } catch (error) {
-      (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
-      throw error;
-    } finally {
-      await stack.stop();
-    }
+    });
   }, 240_000);
 });

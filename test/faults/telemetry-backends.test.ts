@@ -4,11 +4,11 @@
 
 import { waitFor } from '@fos/stack/process';
 import { parseExposition, sumSamples } from '@fos/stack/prom-text';
-import { Stack } from '@fos/stack/stack';
 import { pinnedTool } from '@fos/stack/tools';
 import { afterAll, describe, expect, it } from 'vitest';
 import { table } from '../../bench/lib/table.ts';
 import { reportFigure } from '../support/report.ts';
+import { withStack } from '../support/with-stack.ts';
 
 const binaries =
   pinnedTool('prometheus') &&
@@ -59,8 +59,7 @@ afterAll(() => {
 
 describe.skipIf(!binaries)('telemetry backends killed under load', () => {
   it('keeps serving and scraping while Jaeger, then VictoriaLogs, is down, counts what it drops, and resumes', async () => {
-    const stack = await Stack.start({ generator: ['--rate', String(RATE)] });
-    try {
+    await withStack({ generator: ['--rate', String(RATE)] }, async (stack) => {
       const webapp = stack.webapps[0];
       if (!webapp) throw new Error('no webapp');
       const metrics = async () => parseExposition(await (await fetch(`${webapp.url}/metrics`)).text());
@@ -196,11 +195,6 @@ describe.skipIf(!binaries)('telemetry backends killed under load', () => {
         );
         expect(up.map((s) => s.value[1])).toEqual(['1']);
       }
-    } catch (error) {
-      (error as Error).message += `\n\nprocess logs:\n${stack.logs()}`;
-      throw error;
-    } finally {
-      await stack.stop();
-    }
+    });
   }, 300_000);
 });

@@ -202,80 +202,55 @@ describe('generator against a real webapp on 127.0.0.1', () => {
 });
 
 describe('traces from the generator', () => {
+  /** Runs the generator at ep_one against a recording target, its spans to a recording collector. */
+  async function tracedRun(rate: number, seconds: number, flags: string[]) {
+    const target = await RecordingServer.start('webapp');
+    const collector = await RecordingServer.start('otlp');
+    try {
+      const parsed = parseArguments([
+        ...['--target', target.url, '--rate', String(rate), '--duration', String(seconds)],
+        ...['--weights', 'ep_one=1', '--traces-endpoint', `${collector.url}/v1/traces`, ...flags],
+      ]);
+      if (parsed.help) throw new Error('unexpected help');
+      await generate(parsed.options);
+      return {
+        traceparents: target.requests.map((request) => String(request.headers.traceparent)),
+        exports: collector.requests.filter((request) => request.path === '/v1/traces'),
+      };
+    } finally {
+      await target.stop();
+      await collector.stop();
+    }
+  }
+
   it.each([
     [1, '01'],
     [0, '00'],
   ])(
     'sends each request with a traceparent (ratio %d: flags %s) and its spans to the endpoint',
     async (ratio, flags) => {
-      const target = await RecordingServer.start('webapp');
-      const collector = await RecordingServer.start('otlp');
-      try {
-        const parsed = parseArguments([
-          '--target',
-          target.url,
-          '--rate',
-          '20',
-          '--duration',
-          '1',
-          '--weights',
-          'ep_one=1',
-          '--traces-endpoint',
-          `${collector.url}/v1/traces`,
-          '--trace-sample-ratio',
-          String(ratio),
-          '--traces-max-per-second',
-          '1000',
-        ]);
-        if (parsed.help) throw new Error('unexpected help');
-        await generate(parsed.options);
-        const traceparents = target.requests.map((request) => request.headers.traceparent);
-        expect(traceparents.length).toBeGreaterThan(10);
-        for (const traceparent of traceparents)
-          expect(traceparent).toMatch(new RegExp(`^00-[0-9a-f]{32}-[0-9a-f]{16}-${flags}$`));
-        // One trace per request.
-        expect(new Set(traceparents.map((t) => String(t).split('-')[1])).size).toBe(traceparents.length);
-        // Kept spans were exported before generate() returned; none are when none is kept.
-        const exports = collector.requests.filter((request) => request.path === '/v1/traces');
-        if (ratio === 1) expect(exports.length).toBeGreaterThan(0);
-        else expect(exports).toEqual([]);
-      } finally {
-        await target.stop();
-        await collector.stop();
-      }
+      const { traceparents, exports } = await tracedRun(20, 1, [
+        ...['--trace-sample-ratio', String(ratio), '--traces-max-per-second', '1000'],
+      ]);
+      expect(traceparents.length).toBeGreaterThan(10);
+      for (const traceparent of traceparents)
+        expect(traceparent).toMatch(new RegExp(`^00-[0-9a-f]{32}-[0-9a-f]{16}-${flags}$`));
+      // One trace per request.
+      expect(new Set(traceparents.map((t) => t.split('-')[1])).size).toBe(traceparents.length);
+      // Kept spans were exported before generate() returned; none are when none is kept.
+      if (ratio === 1) expect(exports.length).toBeGreaterThan(0);
+      else expect(exports).toEqual([]);
     },
   );
 
   it('keeps no more traces than --traces-max-per-second: the rest go out unsampled (flags 00)', async () => {
-    const target = await RecordingServer.start('webapp');
-    const collector = await RecordingServer.start('otlp');
-    try {
-      const parsed = parseArguments([
-        '--target',
-        target.url,
-        '--rate',
-        '60',
-        '--duration',
-        '2',
-        '--weights',
-        'ep_one=1',
-        '--traces-endpoint',
-        `${collector.url}/v1/traces`,
-        '--traces-max-per-second',
-        '5',
-      ]);
-      if (parsed.help) throw new Error('unexpected help');
-      await generate(parsed.options);
-      const flags = target.requests.map((request) => String(request.headers.traceparent).slice(-2));
-      expect(flags.length).toBeGreaterThan(80);
-      // A second's worth of tokens at the start and 5 a second after: 15 in 2 s, at most.
-      const kept = flags.filter((f) => f === '01').length;
-      expect(kept).toBeGreaterThanOrEqual(5);
-      expect(kept).toBeLessThanOrEqual(15);
-      expect(flags.filter((f) => f === '00').length).toBe(flags.length - kept);
-    } finally {
-      await target.stop();
-      await collector.stop();
-    }
+    const { traceparents } = await tracedRun(60, 2, ['--traces-max-per-second', '5']);
+    const flags = traceparents.map((traceparent) => traceparent.slice(-2));
+    expect(flags.length).toBeGreaterThan(80);
+    // A second's worth of tokens at the start and 5 a second after: 15 in 2 s, at most.
+    const kept = flags.filter((f) => f === '01').length;
+    expect(kept).toBeGreaterThanOrEqual(5);
+    expect(kept).toBeLessThanOrEqual(15);
+    expect(flags.filter((f) => f === '00').length).toBe(flags.length - kept);
   });
 });
