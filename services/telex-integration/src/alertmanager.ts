@@ -1,3 +1,4 @@
+import { authorizationHeader, type Login } from './basic-auth.ts';
 import { describeFetchError } from './prometheus.ts';
 
 /** An alert as Alertmanager's API v2 lists it. */
@@ -32,12 +33,10 @@ export class AlertmanagerClient {
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
 
-  constructor(urls: readonly string[], timeoutMs: number, login?: { username: string; password: string }) {
+  constructor(urls: readonly string[], timeoutMs: number, login?: Login) {
     this.urls = urls;
     this.#timeoutMs = timeoutMs;
-    this.#headers = login
-      ? { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` }
-      : {};
+    this.#headers = authorizationHeader(login);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { authorizationHeader, type Login } from './basic-auth.ts';
+
 export interface Sample {
   labels: Record<string, string>;
   value: number;
@@ -14,12 +16,10 @@ export class PrometheusClient {
   readonly #headers: Record<string, string>;
 
   /** `login`: basic auth, which the stack's Prometheus asks for once published beyond 127.0.0.1. */
-  constructor(url: string, timeoutMs: number, login?: { username: string; password: string }) {
+  constructor(url: string, timeoutMs: number, login?: Login) {
     this.url = url;
     this.#timeoutMs = timeoutMs;
-    this.#headers = login
-      ? { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` }
-      : {};
+    this.#headers = authorizationHeader(login);
   }
 
   /** The instant vector of `expr` at `time`; a PrometheusError says why there is none. */

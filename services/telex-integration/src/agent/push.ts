@@ -9,6 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { type DeliveryOptions, deliver } from '../delivery.ts';
 import type { IntegrationMetrics } from '../metrics.ts';
+import { outboundUrlProblem } from '../outbound-url.ts';
 
 /** Where the A2A route leaves what the push needs of the JSON-RPC call, in the call's context. */
 export const CALL_STATE_KEY = 'fos.a2a-call';
@@ -31,19 +32,7 @@ const isLegacy = (version: string) => version === '' || version.startsWith('0.')
 
 /** A host on the allowlist (TELEX_RETURN_URL_HOSTS), over http(s); the reason when not. */
 export function pushUrlProblem(value: string, allowedHosts: readonly string[]): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `push notification URL must be an http(s) URL, got '${value}'`;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return `push notification URL must be an http(s) URL, got '${value}'`;
-  }
-  if (!allowedHosts.includes(url.hostname.toLowerCase())) {
-    return `push notification URL host '${url.hostname}' is not allowed (TELEX_RETURN_URL_HOSTS: ${allowedHosts.join(', ')})`;
-  }
-  return undefined;
+  return outboundUrlProblem('push notification URL', value, allowedHosts)?.message;
 }
 
 export interface TelexPushOptions {

@@ -1,6 +1,7 @@
 import { errorResponseRef, HttpError, sendError } from '@fos/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { outboundUrlProblem } from '../outbound-url.ts';
 import type { ReportRunner } from '../reports.ts';
 import { SettingError, serviceFrom, thresholdsFrom } from '../settings.ts';
 
@@ -40,22 +41,13 @@ export interface TickRouteOptions {
 
 /** Throws an HttpError saying why `value` is not a return_url this service may post to. */
 function checkReturnUrl(value: string, allowedHosts: readonly string[]): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new HttpError(400, 'INVALID_RETURN_URL', `return_url must be an http(s) URL, got '${value}'`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new HttpError(400, 'INVALID_RETURN_URL', `return_url must be an http(s) URL, got '${value}'`);
-  }
-  if (!allowedHosts.includes(url.hostname.toLowerCase())) {
+  const problem = outboundUrlProblem('return_url', value, allowedHosts);
+  if (problem)
     throw new HttpError(
       400,
-      'RETURN_URL_NOT_ALLOWED',
-      `return_url host '${url.hostname}' is not allowed (TELEX_RETURN_URL_HOSTS: ${allowedHosts.join(', ')})`,
+      problem.reason === 'invalid' ? 'INVALID_RETURN_URL' : 'RETURN_URL_NOT_ALLOWED',
+      problem.message,
     );
-  }
 }
 
 export async function tickRoutes(app: FastifyInstance, options: TickRouteOptions): Promise<void> {
