@@ -4,7 +4,7 @@ import { composeServiceFlags } from './compose-file.ts';
 import { run } from './exec.ts';
 import { freePort, RestartableProcess } from './process.ts';
 import { authorization, type Login } from './prometheus.ts';
-import { type WorkDir, workDir } from './workdir.ts';
+import { startInDir, type WorkDir, workDir } from './workdir.ts';
 
 /**
  * Renders alertmanager/ with render-config.sh, exactly as the container entrypoint does, into
@@ -115,13 +115,7 @@ export async function startAlertmanager(
     rendered.dir,
     dir.remove,
   );
-  try {
-    await alertmanager.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  return alertmanager;
+  return startInDir(alertmanager, dir);
 }
 
 export interface PostedAlert {

@@ -4,7 +4,7 @@ import { repoPath } from '@fos/repo/paths';
 import { parse, stringify } from 'yaml';
 import { composeServiceFlags } from './compose-file.ts';
 import { freePort, RestartableProcess } from './process.ts';
-import { workDir } from './workdir.ts';
+import { startInDir, workDir } from './workdir.ts';
 
 interface BasicAuth {
   username: string;
@@ -213,11 +213,5 @@ export async function startPrometheus(
     configFile,
     dir.remove,
   );
-  try {
-    await prometheus.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  return prometheus;
+  return startInDir(prometheus, dir);
 }

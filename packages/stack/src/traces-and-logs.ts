@@ -4,7 +4,7 @@ import { repoPath } from '@fos/repo/paths';
 import { parse, stringify } from 'yaml';
 import { composeServiceCommand } from './compose-file.ts';
 import { freePort, RestartableProcess } from './process.ts';
-import { type WorkDir, workDir } from './workdir.ts';
+import { startInDir, type WorkDir, workDir } from './workdir.ts';
 
 /** A real Jaeger v2 on 127.0.0.1 with the repository's jaeger/config.yaml, only its addresses changed. */
 export class RunningJaeger extends RestartableProcess {
@@ -61,13 +61,7 @@ export async function startJaeger(binary: string, options: { dir?: string } = {}
   const configFile = join(dir.path, 'config.yaml');
   await writeFile(configFile, stringify(config));
   const jaeger = new RunningJaeger(binary, configFile, ports, dir);
-  try {
-    await jaeger.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  return jaeger;
+  return startInDir(jaeger, dir);
 }
 
 /** A real VictoriaLogs on 127.0.0.1, with the flags Compose gives it (retention, disk limit). */
@@ -121,13 +115,7 @@ export async function startVictoriaLogs(
     url,
     dir,
   );
-  try {
-    await logs.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  return logs;
+  return startInDir(logs, dir);
 }
 
 /** VictoriaLogs' flags in docker-compose.yml (single dash), less its paths and address; `${VAR:-x}` as x. */

@@ -20,3 +20,14 @@ export async function workDir(name: string, parent?: string): Promise<WorkDir> {
   const path = await mkdtemp(join(tmpdir(), `${name}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
+
+/** Starts a process that keeps its files in `dir`; if it does not start, removes them and rethrows. */
+export async function startInDir<T extends { start(): Promise<void> }>(process: T, dir: WorkDir): Promise<T> {
+  try {
+    await process.start();
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
+  return process;
+}
