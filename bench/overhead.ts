@@ -137,6 +137,20 @@ export function pairedRatio(
   };
 }
 
+/** Each variant against bare, as the medians of the rounds' own ratios. */
+export function pairedRatiosTable(result: OverheadResult): string {
+  return table([
+    ['vs bare, per round', 'throughput (median)', 'middle half of rounds', 'p99', 'CPU per request'],
+    ...result.ratios.map((r) => [
+      r.variant,
+      r.throughput.toFixed(2),
+      `${r.throughputLow.toFixed(2)}..${r.throughputHigh.toFixed(2)}`,
+      r.p99.toFixed(2),
+      r.cpu.toFixed(2),
+    ]),
+  ]);
+}
+
 export function formatOverhead(result: OverheadResult): string {
   const { options } = result;
   const perVariant = table([
@@ -152,16 +166,7 @@ export function formatOverhead(result: OverheadResult): string {
         .join(' '),
     ]),
   ]);
-  const paired = table([
-    ['vs bare, per round', 'throughput (median)', 'middle half of rounds', 'p99', 'CPU per request'],
-    ...result.ratios.map((r) => [
-      r.variant,
-      r.throughput.toFixed(2),
-      `${r.throughputLow.toFixed(2)}..${r.throughputHigh.toFixed(2)}`,
-      r.p99.toFixed(2),
-      r.cpu.toFixed(2),
-    ]),
-  ]);
+  const paired = pairedRatiosTable(result);
   return [
     `Request-metrics overhead on GET ${options.path}: ${options.rounds} rounds of ${options.durationSeconds} s, ${options.connections} connections, warm-up ${options.warmupSeconds} s${options.control ? ', with a metrics-off control' : ''}`,
     perVariant,

@@ -1,18 +1,9 @@
 import { pinnedTool } from '@fos/stack/tools';
 import { startJaeger, startVictoriaLogs } from '@fos/stack/traces-and-logs';
 import { table } from './lib/table.ts';
-import { measureOverhead, type OverheadOptions, type OverheadResult } from './overhead.ts';
+import { measureOverhead, type OverheadOptions, type OverheadResult, pairedRatiosTable } from './overhead.ts';
 
-export interface TracingResult extends OverheadResult {
-  ratiosToBare: {
-    variant: string;
-    throughput: number;
-    low: number;
-    high: number;
-    p99: number;
-    cpu: number;
-  }[];
-}
+export type TracingResult = OverheadResult;
 
 /**
  * What traces and logs cost on the webapp's fastest route, side by side with the same rounds as the
@@ -60,18 +51,7 @@ export async function measureTracing(
         },
       },
     ];
-    const result = await measureOverhead({ ...options, control: false }, log, variants);
-    return {
-      ...result,
-      ratiosToBare: result.ratios.map((r) => ({
-        variant: r.variant,
-        throughput: r.throughput,
-        low: r.throughputLow,
-        high: r.throughputHigh,
-        p99: r.p99,
-        cpu: r.cpu,
-      })),
-    };
+    return await measureOverhead({ ...options, control: false }, log, variants);
   } finally {
     await Promise.all([jaeger.stop(), victoriaLogs.stop()]);
   }
@@ -85,15 +65,6 @@ export function formatTracing(result: TracingResult): string {
       ...result.summary.map((row) => [row.variant, row.medianRps.toFixed(0), row.medianCpuMicros.toFixed(1)]),
     ]),
     '',
-    table([
-      ['vs bare, per round', 'throughput (median)', 'middle half of rounds', 'p99', 'CPU per request'],
-      ...result.ratiosToBare.map((r) => [
-        r.variant,
-        r.throughput.toFixed(2),
-        `${r.low.toFixed(2)}..${r.high.toFixed(2)}`,
-        r.p99.toFixed(2),
-        r.cpu.toFixed(2),
-      ]),
-    ]),
+    pairedRatiosTable(result),
   ].join('\n');
 }
