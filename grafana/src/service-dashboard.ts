@@ -185,10 +185,12 @@ export function serviceDashboard(): Dashboard {
           },
           queries: [
             { expr: `job:http_request_duration_seconds:p95_rate5m{${SERVICE}}`, legend: 'service p95 (5m)' },
-            // From the raw histogram, whose buckets carry exemplars (recorded series have none):
-            // each dot is one request, at its duration, and opens its trace in Jaeger.
+            // From the raw histogram, whose buckets carry exemplars (recorded series have none), in
+            // either convention: each dot is one request, at its duration, and opens its trace.
             {
-              expr: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${SERVICE}}[$__rate_interval])))`,
+              expr:
+                `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${SERVICE}}[$__rate_interval])` +
+                ` or rate(http_server_request_duration_seconds_bucket{${SERVICE}}[$__rate_interval])))`,
               legend: 'p95 with exemplars (traced requests)',
               exemplar: true,
             },

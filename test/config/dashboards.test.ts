@@ -39,6 +39,8 @@ async function knownMetricNames(): Promise<Set<string>> {
     return new Set([
       ...exposition.samples.map((s) => s.name),
       ...recordingRules().map((r) => r.record),
+      // What the rules read: a service's own histogram in either convention (OpenTelemetry's too).
+      ...recordingRules().flatMap((r) => metricNames(r.expr)),
       ...sloRecordingRules().map((r) => r.record),
       'up',
       // Written by Prometheus' OTLP receiver for every push: the resource's attributes.

@@ -180,7 +180,13 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
         'ErrorBudgetBurn warning',
       ]);
       const emails = await stack.maildev.emails();
-      expect(emails.filter((m) => /HighErrorRatio|ErrorBudgetBurn \(warning\)/.test(m.subject))).toEqual([]);
+      expect(emails.filter((m) => m.subject.includes('HighErrorRatio'))).toEqual([]);
+      // While the page fires, it mutes the ticket. In the first seconds the ticket can fire alone: a
+      // new status="500" series gives rate() nothing until its second sample, so the first windows
+      // undercount the failures and the burn climbs through the ticket's 3x before the page's 14.4x.
+      const tickets = emails.filter((m) => m.subject.includes('ErrorBudgetBurn (warning)'));
+      for (const ticket of tickets)
+        expect(Date.parse(ticket.time), ticket.subject).toBeLessThan(Date.parse(page.time));
     });
   }, 300_000);
 
