@@ -195,8 +195,9 @@ describe.skipIf(!binaries)('telemetry backends killed under load', () => {
           resumedSeconds,
         });
         expect(otherFlowed, `${backend.name} down: the other signal kept arriving`).toBe(true);
+        // A backend that held the webapp up would lower its rate; a higher one is the generator catching
+        // up after a stall of the machine (CI runs other stacks beside), which the whole run bounds below.
         expect(servedWhileDown / servedBefore, `${backend.name} down: request rate`).toBeGreaterThan(0.95);
-        expect(servedWhileDown / servedBefore, `${backend.name} down: request rate`).toBeLessThan(1.05);
         // One scrape of slack for the window's edges.
         expect(scraped, `${backend.name} down: webapp scrapes`).toBeGreaterThanOrEqual(expected - 1);
         const up = await stack.prometheus.client.query(
@@ -205,6 +206,19 @@ describe.skipIf(!binaries)('telemetry backends killed under load', () => {
         );
         expect(up.map((s) => s.value[1])).toEqual(['1']);
       }
+      // Over the whole run, both outages in it, the webapp answered every request at the rate offered.
+      const generator = stack.generators[0];
+      if (!generator) throw new Error('no generator');
+      const { summary } = await generator.finish();
+      expect(Math.abs(summary.achievedRate / RATE - 1), `achieved ${summary.achievedRate}/s`).toBeLessThan(
+        0.05,
+      );
+      expect(summary.skipped, 'skipped at the in-flight limit').toBe(0);
+      expect(summary.failed, 'requests that got no answer').toEqual({ timeout: 0, reset: 0, error: 0 });
+      expect(summary.unexpected5xx).toBe(0);
+      reportFigure(
+        `telemetry backends: over the run ${summary.sent} requests at ${summary.achievedRate.toFixed(2)}/s (target ${RATE}/s), none failed, p99 ${summary.latencyMs.p99.toFixed(0)} ms`,
+      );
     });
   }, 300_000);
 });

@@ -214,7 +214,9 @@ describe.skipIf(!prometheusBinary || !alertmanagerBinary)(
           const body = (await response.json()) as { labels: Record<string, string> }[];
           return body.length > 0 ? body : undefined;
         },
-        { timeoutMs: 30_000, intervalMs: 500 },
+        // An evaluation, then Prometheus' notifier batch: seconds alone, but a CI run with stacks
+        // beside it once took longer than 30 s.
+        { timeoutMs: 60_000, intervalMs: 500 },
       );
       expect(alerts.map((a) => a.labels.alertname)).toEqual(['Always']);
     });
