@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { demoCounterDashboard } from './demo-counter-dashboard.ts';
 import { k6Dashboard } from './k6-dashboard.ts';
-import { readRunbooks, runbooksTemplate } from './runbooks.ts';
+import { readRunbooks, runbooksTemplate, stackJobs } from './runbooks.ts';
 import { runbooksDashboard } from './runbooks-dashboard.ts';
 import { serviceDashboard } from './service-dashboard.ts';
 import { sloDashboard } from './slo-dashboard.ts';
@@ -23,7 +23,7 @@ export function generatedFiles(): Record<string, string> {
   for (const [file, dashboard] of Object.entries(allDashboards())) {
     files[`grafana/dashboards/${file}`] = serialise(dashboard);
   }
-  files['alertmanager/templates/runbooks.tmpl'] = runbooksTemplate(readRunbooks());
+  files['alertmanager/templates/runbooks.tmpl'] = runbooksTemplate(readRunbooks(), stackJobs());
   return files;
 }
 

@@ -2,6 +2,7 @@
 // panel per alert, so a runbook link works wherever Grafana does, offline too) and an Alertmanager
 // template with each alert's first steps, so an email helps even where no link opens.
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 
 export const RUNBOOKS_DASHBOARD_UID = 'fos-runbooks';
 const RUNBOOKS_DASHBOARD_PATH = `/d/${RUNBOOKS_DASHBOARD_UID}/alert-runbooks`;
@@ -14,6 +15,13 @@ const RUNBOOKS_DASHBOARD_PATH = `/d/${RUNBOOKS_DASHBOARD_UID}/alert-runbooks`;
 export const STACKS = { compose: '', local: 'make up-local', kubernetes: 'Kubernetes' } as const;
 export type StackName = keyof typeof STACKS;
 
+/**
+ * A paragraph tagged "**Act (your service):**" is what the email says, in every stack, when the
+ * alert's job is not one the stack scrapes by itself (a service of the user's): the demo's
+ * commands (`docker compose up -d webapp`) would not help there.
+ */
+const OWN_SERVICE_TAG = 'your service';
+
 export interface Runbook {
   /** The alert name: the section's `## ` heading. */
   alert: string;
@@ -23,6 +31,8 @@ export interface Runbook {
   markdown: string;
   /** Plain-text "Confirm: …" and "Act: …" paragraphs for each stack's emails. */
   firstSteps: Record<StackName, string[]>;
+  /** ...and for an alert on a service of the user's, where they differ (else empty). */
+  ownServiceSteps: string[];
 }
 
 /** Where an alert's runbook_url points: a path under GRAFANA_URL. */
@@ -31,6 +41,17 @@ export function runbookPath(panelId: number): string {
 }
 
 let runbooks: Runbook[] | undefined;
+
+/**
+ * The jobs the stack scrapes by itself: prometheus.yml's scrape jobs but the targets file's, which
+ * holds the user's services. Their alerts get the stack's own steps.
+ */
+export function stackJobs(): string[] {
+  const config = parse(readFileSync(new URL('../../prometheus/prometheus.yml', import.meta.url), 'utf8')) as {
+    scrape_configs: { job_name: string; file_sd_configs?: unknown }[];
+  };
+  return config.scrape_configs.filter((scrape) => !scrape.file_sd_configs).map((scrape) => scrape.job_name);
+}
 
 /** docs/runbooks.md, parsed once: every mirrored panel's link and both generated files read it. */
 export function readRunbooks(): Runbook[] {
@@ -52,8 +73,9 @@ export function parseRunbooks(markdown: string): Runbook[] {
       return `](${runbookPath(id)})`;
     });
     const paragraphs = body.split(/\n\s*\n/);
-    const step = (kind: string, stack: StackName) => {
-      const tag = STACKS[stack] ? ` \\(${STACKS[stack]}\\)` : '';
+    const step = (kind: string, stack: StackName | typeof OWN_SERVICE_TAG) => {
+      const name = stack === OWN_SERVICE_TAG ? stack : STACKS[stack];
+      const tag = name ? ` \\(${name}\\)` : '';
       const found = paragraphs.find((paragraph) => new RegExp(`^\\*\\*${kind}${tag}:\\*\\*`).test(paragraph));
       // "**Act (make up-local):** …" reads "Act: …" in the email of that stack.
       return found === undefined
@@ -69,7 +91,11 @@ export function parseRunbooks(markdown: string): Runbook[] {
     };
     if (firstSteps.compose.length === 0)
       throw new Error(`docs/runbooks.md, ${alert}: no **Confirm:** or **Act:** paragraph`);
-    return { alert, panelId: i + 1, markdown: withPanelLinks, firstSteps };
+    // A step with no "(your service)" paragraph is the Compose one, where the other has one.
+    const ownServiceSteps = ['Confirm', 'Act'].some((kind) => step(kind, OWN_SERVICE_TAG))
+      ? ['Confirm', 'Act'].flatMap((kind) => step(kind, OWN_SERVICE_TAG) ?? step(kind, 'compose') ?? [])
+      : [];
+    return { alert, panelId: i + 1, markdown: withPanelLinks, firstSteps, ownServiceSteps };
   });
 }
 
@@ -106,11 +132,17 @@ function stepHtml(step: string): string {
 }
 
 /**
- * The Alertmanager templates `fos.runbook.steps` and `fos.runbook.steps.html`: given an alert name,
- * its first steps for the stack render-config.sh names in ${STACK}, one a line, each indented by
- * four spaces (the text email's layout), or as HTML, a line each (the HTML email).
+ * The Alertmanager templates `fos.runbook.steps` and `fos.runbook.steps.html`: given an alert, its
+ * first steps for the stack render-config.sh names in ${STACK} (or, on a job that is none of
+ * `stackJobs`, those for a service of the user's), one a line, each indented by four spaces (the
+ * text email's layout), or as HTML, a line each (the HTML email).
  */
-export function runbooksTemplate(runbooks: Runbook[]): string {
+export function runbooksTemplate(runbooks: Runbook[], stackJobs: readonly string[]): string {
+  const ofTheStack = `or ${stackJobs.map((job) => `(eq .Labels.job "${job}")`).join(' ')}`;
+  const forService = (runbook: Runbook, render: (steps: readonly string[]) => string) =>
+    runbook.ownServiceSteps.length === 0
+      ? forStacks(runbook, render)
+      : `{{ if ${ofTheStack} }}${forStacks(runbook, render)}{{ else }}${render(runbook.ownServiceSteps)}{{ end }}`;
   // One alert's steps: the Compose ones, and another stack's only where they differ.
   const forStacks = (runbook: Runbook, render: (steps: readonly string[]) => string) => {
     const compose = render(runbook.firstSteps.compose);
@@ -130,7 +162,7 @@ export function runbooksTemplate(runbooks: Runbook[]): string {
 ${runbooks
   .map(
     (runbook, i) =>
-      `${i === 0 ? '{{ if' : '{{- else if'} eq . "${runbook.alert}" }}${forStacks(runbook, render)}\n`,
+      `${i === 0 ? '{{ if' : '{{- else if'} eq .Labels.alertname "${runbook.alert}" }}${forService(runbook, render)}\n`,
   )
   .join('')}{{- end }}
 {{- end }}

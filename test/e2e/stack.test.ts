@@ -141,6 +141,69 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
     });
   }, 300_000);
 
+  it("mails HighErrorRatio whose links, with no Grafana, lead to that service's failed traces and error lines", async () => {
+    // No Grafana: the links go to the backends themselves, as they do for make up-local (and, by
+    // their UIs, for Compose without Grafana). A failed request's server span carries its status
+    // code and route, by which the link searches (Jaeger finds no OTLP span by error=true).
+    await withStack(
+      { grafanaUrl: '', generator: ['--scenario', 'errors', '--rate', '10'] },
+      async (stack) => {
+        const startedAt = Date.now();
+        const mail = await stack.maildev.waitForEmail(
+          'the HighErrorRatio email',
+          (m) => m.subject.startsWith('[FIRING') && m.subject.includes('HighErrorRatio'),
+          240_000,
+        );
+        reportFigure(
+          `HighErrorRatio: errors scenario start to email ${seconds(Date.parse(mail.time) - startedAt)} s (for: 1m)`,
+        );
+        const failure =
+          /^ {17}\(traces of webapp's requests that answered (5\d\d) on (\/ep_\w+) \(the commonest failure\), 15 minutes either side of the firing\)$/m.exec(
+            mail.text,
+          );
+        expect(failure, mail.text).not.toBeNull();
+        const [, status, route] = failure as unknown as [string, string, string];
+        const tracesLink = /^ {2}traces: +(\S+)$/m.exec(mail.text)?.[1] ?? '';
+        expect(tracesLink.startsWith(`${stack.jaeger.queryUrl}/api/traces?`), tracesLink).toBe(true);
+        const found = (await (await fetch(tracesLink)).json()) as {
+          data: {
+            traceID: string;
+            spans: { tags: { key: string; value: unknown }[] }[];
+            processes: Record<string, { serviceName: string }>;
+          }[];
+        };
+        expect(found.data.length, tracesLink).toBeGreaterThan(0);
+        // Every trace found holds a webapp request that failed with that code on that route.
+        for (const trace of found.data) {
+          const failed = trace.spans.filter((span) => {
+            const tag = (key: string) => span.tags.find((t) => t.key === key)?.value;
+            return String(tag('http.response.status_code')) === status && tag('http.route') === route;
+          });
+          expect(failed.length, `trace ${trace.traceID}`).toBeGreaterThan(0);
+          expect(Object.values(trace.processes).map((p) => p.serviceName)).toContain('webapp');
+        }
+        // The search the link replaced finds none of them: the reason it was replaced.
+        const byError = new URL(tracesLink);
+        byError.searchParams.set('tags', JSON.stringify({ error: 'true' }));
+        const errorTrue = (await (await fetch(byError)).json()) as { data: unknown[] };
+        const logsLink = /^ {2}logs: +(\S+)$/m.exec(mail.text)?.[1] ?? '';
+        const lines = (await (await fetch(logsLink)).text())
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, string>);
+        expect(lines.length, logsLink).toBeGreaterThan(0);
+        for (const line of lines) expect(line['service.name']).toBe('webapp');
+        expect(
+          lines.some((line) => line.severity_text === 'error' && /^[0-9a-f]{32}$/.test(line.trace_id ?? '')),
+        ).toBe(true);
+        expect(mail.text).toMatch(/^ {2}runbook: +docs\/runbooks\.md, section HighErrorRatio /m);
+        reportFigure(
+          `HighErrorRatio email's evidence, Grafana off: ${found.data.length} traces answered ${status} on ${route} at ${tracesLink} (error=true finds ${errorTrue.data.length}); ${lines.length} webapp log lines at ${logsLink}, e.g. ${JSON.stringify(lines[0]).slice(0, 300)}`,
+        );
+      },
+    );
+  }, 300_000);
+
   it('pages ErrorBudgetBurn under the budget-burn scenario, where no threshold alert fires', async () => {
     await withStack({ generator: ['--scenario', 'budget-burn', '--rate', '10'] }, async (stack) => {
       const startedAt = Date.now();

@@ -66,6 +66,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prometheus,
     ...(config.jaegerUrl ? { jaeger: new JaegerClient(config.jaegerUrl, config.prometheusTimeoutMs) } : {}),
     grafanaUrl: config.grafanaUrl,
+    jaegerPublicUrl: config.jaegerPublicUrl,
     metrics: app.integrationMetrics,
     delivery: { ...config.delivery, sleep },
     now,

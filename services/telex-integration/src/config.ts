@@ -41,6 +41,11 @@ const EnvSchema = Type.Object({
   GRAFANA_URL: Type.String({ default: '' }),
   /** Jaeger's query API, where a report finds the slowest route's slowest trace; empty leaves that out. */
   JAEGER_URL: Type.String({ default: '' }),
+  /**
+   * Jaeger's UI as the channel's members reach it, where a report's trace link opens without Grafana.
+   * Empty: the trace as JAEGER_URL's API serves it (a Jaeger built without its UI has only that).
+   */
+  JAEGER_PUBLIC_URL: Type.String({ default: '' }),
   PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
   /** Posting a message: attempts in all, the first wait between them (doubling), each attempt's timeout. */
   DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
@@ -71,6 +76,8 @@ export interface IntegrationConfig {
   grafanaUrl: string;
   /** Jaeger's query API, for the slowest trace in reports; empty: none. */
   jaegerUrl: string;
+  /** Jaeger's UI for links where no Grafana runs; empty: JAEGER_URL's API. */
+  jaegerPublicUrl: string;
   prometheusTimeoutMs: number;
   delivery: { attempts: number; backoffMs: number; timeoutMs: number };
   telemetry: TelemetrySettings;
@@ -201,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     webappJob: parsed.WEBAPP_JOB,
     grafanaUrl: parsed.GRAFANA_URL === '' ? '' : baseUrl('GRAFANA_URL', parsed.GRAFANA_URL),
     jaegerUrl: parsed.JAEGER_URL === '' ? '' : baseUrl('JAEGER_URL', parsed.JAEGER_URL),
+    jaegerPublicUrl:
+      parsed.JAEGER_PUBLIC_URL === '' ? '' : baseUrl('JAEGER_PUBLIC_URL', parsed.JAEGER_PUBLIC_URL),
     prometheusTimeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,
     delivery: {
       attempts: parsed.DELIVERY_ATTEMPTS,

@@ -60,16 +60,20 @@ export class JaegerClient {
 }
 
 /**
- * Where the report's reader opens a trace: Grafana's Explore where it runs, else Jaeger's API (its
- * UI is not in every build of Jaeger: not in the one make up-local builds).
+ * Where the report's reader opens a trace: Grafana's Explore where it runs; else Jaeger's UI
+ * (`jaegerPublicUrl`), or its API where there is no UI (the Jaeger make up-local builds has none).
  */
 export function traceLink(
   traceId: string,
-  links: { grafanaUrl: string; jaegerUrl: string },
+  links: { grafanaUrl: string; jaegerUrl: string; jaegerPublicUrl: string },
   from: Date,
   to: Date,
 ): string {
-  if (!links.grafanaUrl) return `${links.jaegerUrl}/api/traces/${traceId}`;
+  if (!links.grafanaUrl) {
+    return links.jaegerPublicUrl
+      ? `${links.jaegerPublicUrl}/trace/${traceId}`
+      : `${links.jaegerUrl}/api/traces/${traceId}`;
+  }
   const panes = {
     t: {
       datasource: 'jaeger',

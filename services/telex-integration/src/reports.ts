@@ -25,6 +25,8 @@ export interface ReportRunnerOptions {
   /** Where the slowest route's slowest trace is looked up; none leaves that line out. */
   jaeger?: JaegerClient;
   grafanaUrl: string;
+  /** Jaeger's UI, where a trace link opens without Grafana; empty: the Jaeger client's API. */
+  jaegerPublicUrl: string;
   metrics: IntegrationMetrics;
   delivery: Omit<DeliveryOptions, 'onRetry'>;
   /** Wall clock (ms since the epoch) and monotonic clock (ms), injected for tests. */
@@ -71,7 +73,11 @@ export class ReportRunner {
                 ...slowest,
                 link: traceLink(
                   slowest.traceId,
-                  { grafanaUrl: this.#options.grafanaUrl, jaegerUrl: jaeger.url },
+                  {
+                    grafanaUrl: this.#options.grafanaUrl,
+                    jaegerUrl: jaeger.url,
+                    jaegerPublicUrl: this.#options.jaegerPublicUrl,
+                  },
                   from,
                   at,
                 ),

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       webappJob: 'webapp',
       grafanaUrl: '',
       jaegerUrl: '',
+      jaegerPublicUrl: '',
       prometheusTimeoutMs: 5000,
       delivery: { attempts: 5, backoffMs: 1000, timeoutMs: 10000 },
       telemetry: {

@@ -8,7 +8,16 @@ describe('traceLink', () => {
 
   it('opens the trace in Grafana Explore, through the provisioned Jaeger datasource, over the window', () => {
     const url = new URL(
-      traceLink(id, { grafanaUrl: 'https://grafana.example.com', jaegerUrl: 'http://j:16686' }, from, to),
+      traceLink(
+        id,
+        {
+          grafanaUrl: 'https://grafana.example.com',
+          jaegerUrl: 'http://j:16686',
+          jaegerPublicUrl: 'http://127.0.0.1:16686',
+        },
+        from,
+        to,
+      ),
     );
     expect(`${url.origin}${url.pathname}`).toBe('https://grafana.example.com/explore');
     expect(JSON.parse(url.searchParams.get('panes') ?? '')).toEqual({
@@ -20,9 +29,17 @@ describe('traceLink', () => {
     });
   });
 
-  it("opens it by Jaeger's API where no Grafana is set", () => {
-    expect(traceLink(id, { grafanaUrl: '', jaegerUrl: 'http://127.0.0.1:16686' }, from, to)).toBe(
-      `http://127.0.0.1:16686/api/traces/${id}`,
-    );
+  it("opens it in Jaeger's UI where no Grafana is set", () => {
+    const links = {
+      grafanaUrl: '',
+      jaegerUrl: 'http://jaeger:16686',
+      jaegerPublicUrl: 'http://127.0.0.1:16686',
+    };
+    expect(traceLink(id, links, from, to)).toBe(`http://127.0.0.1:16686/trace/${id}`);
+  });
+
+  it("opens it by Jaeger's API where that Jaeger has no UI (no JAEGER_PUBLIC_URL)", () => {
+    const links = { grafanaUrl: '', jaegerUrl: 'http://127.0.0.1:16686', jaegerPublicUrl: '' };
+    expect(traceLink(id, links, from, to)).toBe(`http://127.0.0.1:16686/api/traces/${id}`);
   });
 });
