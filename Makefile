@@ -12,7 +12,7 @@ STACK_PASSWORD_FILE := $(or $(call env_value,STACK_PASSWORD_FILE),./secrets/stac
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; \
   elif docker-compose version 2>/dev/null | grep -Eq 'version v?[2-9]'; then echo docker-compose; fi)
 require_compose = if [ -z "$(COMPOSE)" ]; then \
-  echo "make: the Compose targets need Docker Compose v2 or later, and neither 'docker compose' nor a v2 'docker-compose' answers: install the Compose plugin (Debian and Ubuntu: apt-get install docker-compose-plugin; Docker Desktop has it), or run the stack without Docker: make up-local" >&2; \
+  echo "make: the Compose targets need Docker Compose v2 or later, and neither 'docker compose' nor a v2 'docker-compose' answers (Debian's docker-compose package is v1). Install the Compose plugin: Docker Desktop and Docker's own apt repository (docker-compose-plugin) have it; or build it from its Go module (Go needed) and install it as the plugin: mkdir -p ~/.docker/cli-plugins && ln -sf \"\$$(scripts/ensure-tool.sh docker-compose)\" ~/.docker/cli-plugins/docker-compose. Or run the stack without Docker: make up-local" >&2; \
   exit 2; fi
 
 .DEFAULT_GOAL := help
@@ -142,9 +142,13 @@ up: compose-cli .env $(STACK_PASSWORD_FILE) ## Build, check .env (scripts/check-
 	@if grep -q '^GRAFANA_ADMIN_PASSWORD=$$' .env; then \
 	  password=$$($(random_password)); sed -i "s/^GRAFANA_ADMIN_PASSWORD=$$/GRAFANA_ADMIN_PASSWORD=$$password/" .env; \
 	  echo "set a random GRAFANA_ADMIN_PASSWORD in .env (it was empty)"; fi
+	@scripts/check-env.sh --before-build .env $(COMPOSE)
 	$(COMPOSE) build
 	@scripts/check-env.sh .env $(COMPOSE)
-	$(COMPOSE) up -d
+	@$(COMPOSE) up -d || { status=$$?; \
+	  case ",$$(sed -n 's/^COMPOSE_PROFILES=//p' .env)," in *,grafana,*) \
+	    echo "make up: 'docker compose up' failed. If an image could not be pulled (no access to Docker Hub: 'lookup registry-1.docker.io'), Grafana's is the one the stack cannot build: set COMPOSE_PROFILES= (empty) in .env to run without Grafana; the alert emails then link to Jaeger and VictoriaLogs themselves" >&2 ;; esac; \
+	  exit $$status; }
 	@set -a; source .env; set +a; \
 	address="$${PUBLISH_ADDRESS:-127.0.0.1}"; login=""; \
 	[ "$$address" = 127.0.0.1 ] || login="  (user stack, password in $(STACK_PASSWORD_FILE))"; \
@@ -153,8 +157,10 @@ up: compose-cli .env $(STACK_PASSWORD_FILE) ## Build, check .env (scripts/check-
 	  echo "  Grafana       http://$$address:$${GRAFANA_PORT:-3000}  (user $${GRAFANA_ADMIN_USER:-admin}, password in .env)" ;; \
 	  *) echo "  Grafana       not started: COMPOSE_PROFILES in .env has no grafana" ;; esac; \
 	echo "  Prometheus    http://$$address:$${PROMETHEUS_PORT:-9090}$$login"; \
-	echo "  Alertmanager  http://$$address:$${ALERTMANAGER_PORT:-9093}$$login"; \
+	echo "  Alertmanager  http://$$address:$${ALERTMANAGER_PORT:-9093}, and its pair http://$$address:$${ALERTMANAGER_2_PORT:-9095}$$login"; \
 	echo "  Alert emails  http://127.0.0.1:$${MAILDEV_PORT:-1080}  (maildev)"; \
+	echo "  Traces        http://127.0.0.1:$${JAEGER_PORT:-16686}  (Jaeger; OTLP at http://127.0.0.1:$${OTLP_TRACES_PORT:-4318}/v1/traces)"; \
+	echo "  Logs          http://127.0.0.1:$${VICTORIALOGS_PORT:-9428}/select/vmui  (VictoriaLogs; OTLP at /insert/opentelemetry/v1/logs)"; \
 	echo "  webapp        http://127.0.0.1:$${WEBAPP_PORTS%%-*}  (docs at /docs, metrics at /metrics)"; \
 	echo "  Telex         http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/integration.json  (the integration spec)"; \
 	echo "  A2A agent     http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/.well-known/agent.json  (its card; JSON-RPC at /a2a)"; \

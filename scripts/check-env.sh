@@ -3,14 +3,19 @@
 # env file is checked by what reads it, and the first bad one stops make up with one line naming
 # the variable, the value and what was expected (the containers would otherwise restart-loop with
 # the reason only in `docker compose logs`).
-#   scripts/check-env.sh ENV_FILE [COMPOSE COMMAND...]     (default: docker compose --env-file ENV_FILE)
+#   scripts/check-env.sh [--before-build] ENV_FILE [COMPOSE COMMAND...]
+#                                   (default: docker compose --env-file ENV_FILE)
+# --before-build: step 1 only, which needs no image (make up runs it before building, so that a bad
+# port is named before the build trips on it).
 # 1. Compose reads the file (a port that is no number: Compose's own words, with the variable named).
 # 2. Each service of ours checks its configuration in its own container (`--check-config`: the
 #    same code that checks it at start; web-auth: PUBLISH_ADDRESS and the stack password file), and
 #    Alertmanager's render-config.sh renders its config.
 # 3. Every port the stack publishes is free, unless this stack is already running.
 set -euo pipefail
-env_file="${1:?usage: scripts/check-env.sh ENV_FILE [COMPOSE COMMAND...]}"
+before_build=false
+if [ "${1:-}" = --before-build ]; then before_build=true; shift; fi
+env_file="${1:?usage: scripts/check-env.sh [--before-build] ENV_FILE [COMPOSE COMMAND...]}"
 shift
 compose=("$@")
 [ "${#compose[@]}" -gt 0 ] || compose=(docker compose --env-file "$env_file")
@@ -33,6 +38,7 @@ if ! config="$("${compose[@]}" config 2>&1)"; then
   fi
   fail "$env_file: $reason"
 fi
+if [ "$before_build" = true ]; then exit 0; fi
 
 # Compose mounts the stack password as a secret: a missing file would stop every check below with
 # Docker's words about a bind mount.

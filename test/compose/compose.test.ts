@@ -691,7 +691,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       }
     }
     expect(checked).toEqual(
-      expect.arrayContaining(['webapp /data', 'webapp /tmp', 'request-generator /tmp']),
+      expect.arrayContaining(['webapp /app/data', 'webapp /tmp', 'request-generator /tmp']),
     );
     reportFigure(`compose: each service writes its directories as its own user: ${checked.join(', ')}`);
   }, 120_000);
@@ -715,7 +715,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const value = incremented.body.value as number;
     const saved = await post(`${base}/counter/checkpoint`);
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
-    expect(saved.body).toMatchObject({ value, path: '/data/counter-checkpoint.json' });
+    expect(saved.body).toMatchObject({ value, path: './data/counter-checkpoint.json' });
 
     await compose(['restart', 'webapp']);
     expect(await readyWebappUrl(), 'the port after docker compose restart').toBe(base);

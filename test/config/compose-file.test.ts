@@ -6,6 +6,7 @@ import { run } from '@fos/stack/exec';
 import { composePrometheusFlags } from '@fos/stack/prometheus';
 import { pinnedTool } from '@fos/stack/tools';
 import { STACK_USER } from '@fos/web-auth/web-config';
+import * as webappConfig from '@fos/webapp/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO, readYaml, repoPath } from '../support/repo.ts';
@@ -24,6 +25,7 @@ interface Service {
   secrets?: string[];
   environment?: Record<string, string>;
   entrypoint?: string[];
+  tmpfs?: string[];
 }
 interface Compose {
   'x-node-build-args': { NODE_IMAGE: string };
@@ -122,6 +124,31 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
     expect(started).toEqual(expect.arrayContaining(['webapp', 'prometheus', 'alertmanager', 'maildev']));
   });
 
+  it.for([
+    ['grafana', '', 'http://127.0.0.1:3000'],
+    ['', '', ''],
+    ['', 'https://grafana.example.com', 'https://grafana.example.com'],
+    ['grafana', 'https://grafana.example.com', 'https://grafana.example.com'],
+  ])(
+    'links alerts and reports to Grafana only where one runs: COMPOSE_PROFILES=%j GRAFANA_URL=%j gives %j',
+    async ([profiles, grafanaUrl, expected]) => {
+      const file = await envFile('test-only');
+      await writeFile(
+        file,
+        readFileSync(file, 'utf8')
+          .replace(/^COMPOSE_PROFILES=.*$/m, `COMPOSE_PROFILES=${profiles}`)
+          .replace(/^GRAFANA_URL=.*$/m, `GRAFANA_URL=${grafanaUrl}`),
+      );
+      const result = await run(dockerCompose as string, ['--env-file', file, 'config'], { cwd: REPO, env });
+      expect(result.code, result.stderr).toBe(0);
+      const { services } = parse(result.stdout) as {
+        services: Record<string, { environment?: Record<string, string> }>;
+      };
+      for (const name of ['alertmanager', 'alertmanager-2', 'telex-integration'])
+        expect(services[name]?.environment?.GRAFANA_URL, name).toBe(expected);
+    },
+  );
+
   it('turns a chat receiver on from its .env setting alone, mounting its URL file read-only', async () => {
     const resolve = async (extra: Record<string, string>) => {
       const result = await run(
@@ -168,6 +195,25 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
       source: repoPath('secrets/slack_webhook_url'),
       read_only: true,
     });
+  });
+
+  it('names a bad port of .env before make up builds anything (check-env.sh --before-build)', async () => {
+    const file = await envFile('test-only');
+    await writeFile(file, readFileSync(file, 'utf8').replace(/^WEBAPP_PORTS=.*$/m, 'WEBAPP_PORTS=abc'));
+    const checked = await run(
+      repoPath('scripts/check-env.sh'),
+      ['--before-build', file, dockerCompose as string, '--env-file', file],
+      { cwd: REPO, env },
+    );
+    expect(checked.code).toBe(2);
+    expect(checked.stderr.trim()).toMatch(/^make up: WEBAPP_PORTS=abc in \S+: expected a port number/);
+    const goodFile = await envFile('test-only');
+    const good = await run(
+      repoPath('scripts/check-env.sh'),
+      ['--before-build', goodFile, dockerCompose as string, '--env-file', goodFile],
+      { cwd: REPO, env },
+    );
+    expect(good.code, good.stderr).toBe(0);
   });
 
   it('refuses to start without a Grafana admin password, naming the variable', async () => {
@@ -331,6 +377,23 @@ describe('docker-compose.yml conventions', () => {
     for (const volume of ['prometheus-data', 'alertmanager-data', 'grafana-data', 'counter-data']) {
       expect(Object.keys(compose.volumes)).toContain(volume);
     }
+  });
+
+  it("makes the webapp image's own checkpoint directory writable, so that it checkpoints alone (docker run) as in Compose", () => {
+    const webapp = compose.services.webapp as Service;
+    const dockerfile = readFileSync(repoPath('services/Dockerfile'), 'utf8');
+    const workdir = /^WORKDIR (\S+)$/gm.exec(dockerfile.slice(dockerfile.lastIndexOf('FROM ')))?.[1];
+    // The default the webapp reads with nothing set, resolved in the image's working directory.
+    const { loadConfig } = webappConfig;
+    const checkpointDir = join(workdir ?? '', loadConfig({}).counterCheckpointPath, '..');
+    expect(webapp.build?.args?.WRITABLE_DIRS?.split(' ')).toContain(checkpointDir);
+    expect(webapp.environment?.COUNTER_CHECKPOINT_PATH).toBeUndefined();
+    expect(webapp.volumes).toContain(`counter-data:${checkpointDir}`);
+  });
+
+  it('leaves no anonymous volume behind: what an image declares a volume is a named volume or a tmpfs', () => {
+    // Jaeger's image declares /tmp a volume; make down would leave one behind per container.
+    expect(compose.services.jaeger?.tmpfs).toContain('/tmp');
   });
 
   it('runs nothing as root and limits memory', () => {
