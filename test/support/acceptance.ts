@@ -174,6 +174,12 @@ export async function expectEveryTraceAndLogPanelHasData(
  */
 export function evidenceRequest(link: string, backends: TraceAndLogBackends): string {
   const url = new URL(link);
+  if (url.pathname === '/search') {
+    // Jaeger's UI: its search page asks its API with the page's own parameters.
+    url.pathname = '/api/traces';
+    url.searchParams.delete('lookback');
+    return url.href;
+  }
   if (url.pathname !== '/explore') return link;
   const [pane] = Object.values(JSON.parse(url.searchParams.get('panes') ?? '{}')) as {
     datasource: string;
@@ -190,8 +196,11 @@ export function evidenceRequest(link: string, backends: TraceAndLogBackends): st
       end: String(to * 1000),
     });
     if (query.minDuration) params.set('minDuration', String(query.minDuration));
-    // The datasource's tags are logfmt (error=true); Jaeger's API takes them as JSON.
-    if (query.tags) params.set('tags', JSON.stringify(Object.fromEntries([String(query.tags).split('=')])));
+    // The datasource's tags are logfmt (a=1 b="x y"); Jaeger's API takes them as JSON.
+    if (query.tags) {
+      const pairs = [...String(query.tags).matchAll(/([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g)];
+      params.set('tags', JSON.stringify(Object.fromEntries(pairs.map((m) => [m[1], m[2] ?? m[3]]))));
+    }
     return `${backends.jaegerUrl}/api/traces?${params}`;
   }
   const params = new URLSearchParams({

@@ -46,6 +46,11 @@ export interface StackOptions {
   keepData?: boolean;
   /** The folder of Prometheus' targets files (default prometheus/targets). */
   targetsDir?: string;
+  /**
+   * Also mail every alert as Compose without Grafana does (GRAFANA_URL empty, STACK=compose): a
+   * third Alertmanager, outside the pair, mailing a maildev of its own (`withoutGrafana`).
+   */
+  mailWithoutGrafanaToo?: boolean;
 }
 
 /** A webapp server: restartable on its checkpoint file, as the fault and end-to-end tests need. */
@@ -145,6 +150,8 @@ export class Stack {
   readonly jaeger: RunningJaeger;
   readonly victoriaLogs: RunningVictoriaLogs;
   readonly generators: Generator[] = [];
+  /** With `mailWithoutGrafanaToo`: the Alertmanager that mails as Compose without Grafana, and its maildev. */
+  withoutGrafana?: { alertmanager: RunningAlertmanager; maildev: Maildev };
   /** Everything the stack writes lives here: TSDB, Alertmanager config and data, mails, checkpoints. */
   readonly dataDir: string;
   readonly #keepData: boolean;
@@ -236,12 +243,33 @@ export class Stack {
           return alertmanager;
         }),
       );
+      let withoutGrafana: Stack['withoutGrafana'];
+      if (options.mailWithoutGrafanaToo) {
+        const mail = await Maildev.create({ dir: dataDir });
+        await mail.start();
+        started.push(mail);
+        const alertmanager = await startAlertmanager(
+          alertmanagerBinary,
+          mail.smtpPort,
+          {
+            GRAFANA_URL: '',
+            JAEGER_URL: jaeger.queryUrl,
+            VICTORIALOGS_URL: victoriaLogs.url,
+            STACK: 'compose',
+          },
+          { dir: dataDir, name: 'alertmanager-without-grafana' },
+        );
+        started.push(alertmanager);
+        withoutGrafana = { alertmanager, maildev: mail };
+      }
       const telexPort = ports.telexIntegration ?? (await freePort());
       const prometheus = await startPrometheus(
         prometheusBinary,
         {
           webappTargets: webapps.map((w) => w.target),
-          alertmanagers: alertmanagers.map((a) => new URL(a.url).host),
+          alertmanagers: [...alertmanagers, ...(withoutGrafana ? [withoutGrafana.alertmanager] : [])].map(
+            (a) => new URL(a.url).host,
+          ),
           telexIntegration: `127.0.0.1:${telexPort}`,
           jaeger: jaeger.metricsTarget,
           victorialogs: new URL(victoriaLogs.url).host,
@@ -280,6 +308,7 @@ export class Stack {
         dataDir,
         options.keepData ?? false,
       );
+      stack.withoutGrafana = withoutGrafana;
       if (options.generator !== false) stack.startGenerator(options.generator ?? []);
       return stack;
     } catch (error) {
@@ -315,6 +344,9 @@ export class Stack {
       ...this.generators.map((g, i) => section(`generator-${i + 1}`, g.process.log)),
       section('prometheus', this.prometheus.log),
       ...this.alertmanagers.map((a) => section(a.name, a.log)),
+      ...(this.withoutGrafana
+        ? [section(this.withoutGrafana.alertmanager.name, this.withoutGrafana.alertmanager.log)]
+        : []),
       section('telex-integration', this.telexIntegration.log),
       section('jaeger', this.jaeger.log),
       section('victorialogs', this.victoriaLogs.log),
@@ -329,8 +361,10 @@ export class Stack {
     await this.telexIntegration.stop();
     await this.prometheus.stop();
     await Promise.all(this.alertmanagers.map((a) => a.stop()));
+    await this.withoutGrafana?.alertmanager.stop();
     await Promise.all([this.jaeger.stop(), this.victoriaLogs.stop()]);
     await this.maildev.stop();
+    await this.withoutGrafana?.maildev.stop();
     if (!this.#keepData) await rm(this.dataDir, { recursive: true, force: true });
   }
 }
