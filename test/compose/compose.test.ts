@@ -22,6 +22,7 @@ import {
   expectWebappTargetsUp,
   PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
+import { expectEveryLinkLeadsToData } from '../support/email-links.ts';
 import { readYaml } from '../support/repo.ts';
 import { reportFigure } from '../support/report.ts';
 import { ensureDockerEngine } from './engine.ts';
@@ -630,9 +631,23 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     const stoppedAt = Date.now();
     await compose(['stop', 'webapp']);
     // Either its failed scrapes fire the alert (naming it) or its target leaves DNS first (naming none).
-    const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000, PUBLISHED);
+    // No Grafana runs here (COMPOSE_PROFILES empty): the email names the runbook's section instead.
+    const down = await expectInstanceDownEmail(mail(), [`${address}:3000`, undefined], 120_000, false);
     reportFigure(
       `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker compose stop`,
+    );
+    const said = await expectEveryLinkLeadsToData(down, {
+      alertname: 'InstanceDown',
+      job: 'webapp',
+      prometheus: prometheus(),
+      backends: {
+        jaegerUrl: `http://127.0.0.1:${ports.jaeger}`,
+        victoriaLogsUrl: `http://127.0.0.1:${ports.victorialogs}`,
+      },
+      authorization: authorization(login).authorization,
+    });
+    reportFigure(
+      `compose: InstanceDown email's links, no Grafana, as received and followed:\n  ${said.join('\n  ')}`,
     );
     // The Telex agent, asked in a channel meanwhile, names it: Prometheus, both Alertmanagers and the
     // login as the stack runs them.
