@@ -10,6 +10,7 @@ import {
 import { run } from '@fos/stack/exec';
 import { Maildev } from '@fos/stack/maildev';
 import { pinnedTool } from '@fos/stack/tools';
+import { type EvidenceTargets, evidenceLinks } from '@fos/telex-integration/evidence';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertRules } from '../support/repo.ts';
 
@@ -174,6 +175,26 @@ function highErrorRatio(job: string, began: Date) {
   };
 }
 
+/**
+ * The Telex agent's evidence links of the alert equal the email's, to the character: one decision
+ * in two languages (services/telex-integration/src/evidence.ts mirrors email.tmpl).
+ */
+function expectAgentLinksAsEmail(
+  email: { text: string },
+  alert: { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string },
+  targets: Partial<EvidenceTargets>,
+) {
+  const agent = evidenceLinks(alert, {
+    grafanaUrl: '',
+    jaegerPublicUrl: '',
+    jaegerUrl: '',
+    victoriaLogsUrl: '',
+    ...targets,
+  });
+  expect(agent?.traces).toBe(/^ {2}traces: +(\S+)$/m.exec(email.text)?.[1]);
+  expect(agent?.logs).toBe(/^ {2}logs: +(\S+)$/m.exec(email.text)?.[1]);
+}
+
 /** A whole second, `secondsAgo` before now. */
 const secondsAgo = (seconds: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - seconds * 1000);
 
@@ -197,7 +218,8 @@ describe.skipIf(!alertmanagerBinary)(
     it('links a HighErrorRatio email to the traces of its commonest failure and the logs of its window, in Grafana Explore', async () => {
       const job = 'evidence-story';
       const began = secondsAgo(60);
-      await postAlerts(alertmanager.url, [highErrorRatio(job, began)]);
+      const alert = highErrorRatio(job, began);
+      await postAlerts(alertmanager.url, [alert]);
       const email = await mail.waitForEmail(
         'the HighErrorRatio email',
         (m) => m.subject.includes('HighErrorRatio') && m.subject.includes(job),
@@ -232,6 +254,7 @@ describe.skipIf(!alertmanagerBinary)(
         /^ {17}\(traces of evidence-story's requests that answered 503 on \/ep_two \(the commonest failure\), 15 minutes either side of the firing\)$/m,
       );
       expect(email.html).toContain('>Failed traces</a>');
+      expectAgentLinksAsEmail(email, alert, { grafanaUrl: GRAFANA });
     });
 
     // These two wait 30 s each for group_interval: side by side (their alerts share no group).
@@ -429,7 +452,8 @@ describe.skipIf(!alertmanagerBinary)(
         // The evidence of a slow service goes to the backends' query APIs instead (JAEGER_URL,
         // VICTORIALOGS_URL), over the 15 minutes either side of the firing.
         const began = secondsAgo(60);
-        await postAlerts(alertmanager.url, [highLatency('critical', 'evidence-local', began)]);
+        const slowAlert = highLatency('critical', 'evidence-local', began);
+        await postAlerts(alertmanager.url, [slowAlert]);
         const slow = await mail.waitForEmail(
           'the HighLatencyP95 email',
           (m) => m.subject.includes('HighLatencyP95') && m.subject.includes('evidence-local'),
@@ -450,6 +474,10 @@ describe.skipIf(!alertmanagerBinary)(
         expect(logs.searchParams.get('query')).toBe(
           '"service.name":="evidence-local" severity_text:in(warn, error)',
         );
+        expectAgentLinksAsEmail(slow, slowAlert, {
+          jaegerUrl: 'http://127.0.0.1:16686',
+          victoriaLogsUrl: 'http://127.0.0.1:9428',
+        });
       });
     }, 45_000);
   },
@@ -461,7 +489,8 @@ describe.skipIf(!alertmanagerBinary)(
     it("links the evidence to Jaeger's search page and VictoriaLogs, and gives a service of the user's its own steps", async () => {
       await withAlertmanager({ GRAFANA_URL: '', STACK: 'compose' }, async (alertmanager, mail) => {
         const began = secondsAgo(60);
-        await postAlerts(alertmanager.url, [highErrorRatio('evidence-compose', began)]);
+        const alert = highErrorRatio('evidence-compose', began);
+        await postAlerts(alertmanager.url, [alert]);
         const failing = await mail.waitForEmail(
           'the HighErrorRatio email',
           (m) => m.subject.includes('HighErrorRatio') && m.subject.includes('evidence-compose'),
@@ -484,6 +513,10 @@ describe.skipIf(!alertmanagerBinary)(
         const logs = new URL(/^ {2}logs: +(\S+)$/m.exec(failing.text)?.[1] ?? 'http://missing');
         expect(`${logs.origin}${logs.pathname}`).toBe('http://127.0.0.1:9428/select/logsql/query');
         for (const body of [failing.text, failing.html]) expect(body).not.toContain('127.0.0.1:3000');
+        expectAgentLinksAsEmail(failing, alert, {
+          jaegerPublicUrl: 'http://127.0.0.1:16686',
+          victoriaLogsUrl: 'http://127.0.0.1:9428',
+        });
         // The steps: the demo's for the stack's own webapp, the user's own for a job of theirs.
         await postAlerts(alertmanager.url, [
           instanceDown('a:3000', secondsAgo(20)),

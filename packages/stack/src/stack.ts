@@ -293,6 +293,7 @@ export class Stack {
           TELEX_RETURN_URL_HOSTS: options.telexReturnUrlHosts ?? '127.0.0.1',
           GRAFANA_URL: grafanaUrl,
           JAEGER_URL: jaeger.queryUrl,
+          VICTORIALOGS_URL: victoriaLogs.url,
         },
       );
       started.push(telexIntegration);

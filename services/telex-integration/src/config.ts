@@ -46,6 +46,8 @@ const EnvSchema = Type.Object({
    * Empty: the trace as JAEGER_URL's API serves it (a Jaeger built without its UI has only that).
    */
   JAEGER_PUBLIC_URL: Type.String({ default: '' }),
+  /** VictoriaLogs' query API as the channel's members reach it: an alert's logs link without Grafana. Empty: none. */
+  VICTORIALOGS_URL: Type.String({ default: '' }),
   PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
   /** Posting a message: attempts in all, the first wait between them (doubling), each attempt's timeout. */
   DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
@@ -78,6 +80,8 @@ export interface IntegrationConfig {
   jaegerUrl: string;
   /** Jaeger's UI for links where no Grafana runs; empty: JAEGER_URL's API. */
   jaegerPublicUrl: string;
+  /** VictoriaLogs for logs links where no Grafana runs; empty: none. */
+  victoriaLogsUrl: string;
   prometheusTimeoutMs: number;
   delivery: { attempts: number; backoffMs: number; timeoutMs: number };
   telemetry: TelemetrySettings;
@@ -210,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     jaegerUrl: parsed.JAEGER_URL === '' ? '' : baseUrl('JAEGER_URL', parsed.JAEGER_URL),
     jaegerPublicUrl:
       parsed.JAEGER_PUBLIC_URL === '' ? '' : baseUrl('JAEGER_PUBLIC_URL', parsed.JAEGER_PUBLIC_URL),
+    victoriaLogsUrl:
+      parsed.VICTORIALOGS_URL === '' ? '' : baseUrl('VICTORIALOGS_URL', parsed.VICTORIALOGS_URL),
     prometheusTimeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,
     delivery: {
       attempts: parsed.DELIVERY_ATTEMPTS,

@@ -3,7 +3,16 @@ import { firingAnswer, markdown, plain, styleFor } from '../src/agent/answers.ts
 import type { AlertmanagerAlert } from '../src/alertmanager.ts';
 
 const NOW = new Date('2026-12-02T10:00:00Z');
-const links = { grafanaUrl: 'https://grafana.example.com', alertmanagerUrl: 'https://alerts.example.com' };
+const backends = {
+  jaegerPublicUrl: 'http://127.0.0.1:16686',
+  jaegerUrl: 'http://jaeger:16686',
+  victoriaLogsUrl: 'http://127.0.0.1:9428',
+};
+const links = {
+  grafanaUrl: 'https://grafana.example.com',
+  alertmanagerUrl: 'https://alerts.example.com',
+  ...backends,
+};
 
 function alert(
   alertname: string,
@@ -91,7 +100,7 @@ describe('firingAnswer', () => {
           '2026-12-02T09:59:00Z',
         ),
       ],
-      { grafanaUrl: '', alertmanagerUrl: 'http://127.0.0.1:9093' },
+      { grafanaUrl: '', alertmanagerUrl: 'http://127.0.0.1:9093', ...backends },
       NOW,
       plain,
     );
@@ -103,6 +112,46 @@ describe('firingAnswer', () => {
         'Alertmanager: http://127.0.0.1:9093/#/alerts',
       ].join('\n'),
     );
+  });
+});
+
+describe('firingAnswer, evidence', () => {
+  const failing: AlertmanagerAlert = {
+    ...alert('HighErrorRatio', { severity: 'critical', job: 'webapp' }, '2026-12-02T09:59:00Z'),
+    annotations: { summary: 'fails', failed_status_code: '503', failed_route: '/ep_two' },
+  };
+
+  it("links an alert's failed traces and its service's lines, in Grafana where it runs", () => {
+    const text = firingAnswer([watchdog, failing], links, NOW, plain);
+    const traces = new URL(/failed traces: (\S+)/.exec(text)?.[1] ?? 'http://missing');
+    expect(`${traces.origin}${traces.pathname}`).toBe('https://grafana.example.com/explore');
+    expect(JSON.parse(traces.searchParams.get('panes') ?? '').t.queries[0]).toMatchObject({
+      service: 'webapp',
+      tags: 'http.response.status_code=503 http.route="/ep_two"',
+    });
+    expect(text).toMatch(/ · logs: https:\/\/grafana\.example\.com\/explore\?/);
+  });
+
+  it("links them to Jaeger's search page and VictoriaLogs without Grafana, or not at all where neither is set", () => {
+    const text = firingAnswer([watchdog, failing], { ...links, grafanaUrl: '' }, NOW, plain);
+    const fired = Date.parse('2026-12-02T09:59:00Z') / 1000;
+    expect(text).toContain(
+      `failed traces: http://127.0.0.1:16686/search?service=webapp&limit=20&start=${fired - 900}000000&end=${fired + 900}000000&lookback=custom&tags=%7B%22http.response.status_code%22%3A%22503%22%2C%22http.route%22%3A%22%2Fep_two%22%7D`,
+    );
+    expect(text).toContain(`logs: http://127.0.0.1:9428/select/logsql/query?query=`);
+    const bare = firingAnswer(
+      [watchdog, failing],
+      {
+        grafanaUrl: '',
+        jaegerPublicUrl: '',
+        jaegerUrl: '',
+        victoriaLogsUrl: '',
+        alertmanagerUrl: 'http://a',
+      },
+      NOW,
+      plain,
+    );
+    expect(bare).not.toMatch(/traces:|logs:/);
   });
 });
 

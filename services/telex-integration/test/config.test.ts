@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       grafanaUrl: '',
       jaegerUrl: '',
       jaegerPublicUrl: '',
+      victoriaLogsUrl: '',
       prometheusTimeoutMs: 5000,
       delivery: { attempts: 5, backoffMs: 1000, timeoutMs: 10000 },
       telemetry: {

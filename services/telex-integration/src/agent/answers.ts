@@ -1,4 +1,5 @@
 import type { AlertmanagerAlert } from '../alertmanager.ts';
+import { type EvidenceTargets, evidenceLinks } from '../evidence.ts';
 import { format } from '../health-report.ts';
 import { formatDuration, MAX_SILENCE_MS } from './commands.ts';
 
@@ -33,9 +34,8 @@ export function styleFor(acceptedOutputModes: readonly string[] | undefined): St
   return acceptedOutputModes.some((mode) => mode === 'text/markdown' || mode === '*/*') ? markdown : plain;
 }
 
-export interface Links {
-  /** The Grafana the channel reaches; empty: no dashboard links. */
-  grafanaUrl: string;
+/** Where an answer's links open: Grafana (empty: none), the backends, and Alertmanager. */
+export interface Links extends EvidenceTargets {
   /** The Alertmanager UI the channel reaches. */
   alertmanagerUrl: string;
 }
@@ -100,6 +100,10 @@ export function firingAnswer(
       ...(links.grafanaUrl ? [style.link('dashboard', `${links.grafanaUrl}${dashboardPath(labels)}`)] : []),
       ...(alert.generatorURL ? [style.link('query', alert.generatorURL)] : []),
     ];
+    // The slow or failed traces of its window and the service's lines, as its email links them.
+    const evidence = evidenceLinks(alert, links);
+    if (evidence?.traces) refs.push(style.link(evidence.title.toLowerCase(), evidence.traces));
+    if (evidence?.logs) refs.push(style.link('logs', evidence.logs));
     lines.push(`- ${headline}: ${annotations.summary ?? ''}`.trimEnd(), `  ${refs.join(' · ')}`);
   }
   if (muted) lines.push(muted);
