@@ -39,8 +39,10 @@ export function serviceDashboard(): Dashboard {
       tags: ['service'],
     })
       .annotation(firingAlertsAnnotation())
-      // One service at a time: its `job`, from the services that answer HTTP requests.
-      .withVariable(serviceVariable('job:http_requests:rate1m', 'job'))
+      // One service at a time: its `job`, of every service Prometheus scrapes (up) or that pushes
+      // (target_info), so that an alert's link opens on its service even before it served a
+      // request (an InstanceDown of a service of the user's that had no traffic yet).
+      .withVariable(serviceVariable('{__name__=~"up|target_info"}', 'job'))
       .withVariable(
         labelVariable('instance', 'Instance', `instance_route_status:http_requests:rate1m{${SERVICE}}`),
       )

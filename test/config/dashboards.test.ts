@@ -94,9 +94,9 @@ describe('dashboards as code', () => {
     const dashboard = committedDashboards()['service-overview.json'] as unknown as {
       templating: { list: { name: string; multi?: boolean; includeAll?: boolean; query?: string }[] };
     };
-    // One service at a time, any that answers HTTP requests in either convention.
+    // One service at a time, any that is scraped or pushes.
     expect(dashboard.templating.list.find((v) => v.name === 'service')).toMatchObject({
-      query: 'label_values(job:http_requests:rate1m, job)',
+      query: 'label_values({__name__=~"up|target_info"}, job)',
     });
     for (const name of ['instance', 'route']) {
       expect(dashboard.templating.list.find((v) => v.name === name)).toMatchObject({

@@ -251,7 +251,7 @@ describe.skipIf(!alertmanagerBinary)(
         queries: [{ queryType: 'instant', expr: `"service.name":="${job}" severity_text:in(warn, error)` }],
       });
       expect(email.text).toMatch(
-        /^ {17}\(traces of evidence-story's requests that answered 503 on \/ep_two \(the commonest failure\), 15 minutes either side of the firing\)$/m,
+        /^ {17}\(traces of requests to evidence-story that answered 503 on \/ep_two \(the commonest failure\), 15 minutes either side of the firing\)$/m,
       );
       expect(email.html).toContain('>Failed traces</a>');
       expectAgentLinksAsEmail(email, alert, { grafanaUrl: GRAFANA });

@@ -13,19 +13,20 @@ import { healthQueries } from '@fos/telex-integration/health-report';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import { expectEveryPanelHasData, expectEveryRecordingRuleHasData } from '../support/acceptance.ts';
+import { expectEveryLinkBothWays } from '../support/email-links.ts';
 import { reportFigure } from '../support/report.ts';
 
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
 const EXAMPLE = repoPath('examples/otel-fastify/src');
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
-/** The example service, configured only by the OTEL_* variables its README gives. */
+/** The example service, configured only by the OTEL_* variables its README gives: metrics, traces and logs. */
 class PushedService {
   readonly process: ManagedProcess;
   readonly url: string;
   #traffic: NodeJS.Timeout | undefined;
 
-  constructor(name: string, port: number, prometheusUrl: string) {
+  constructor(name: string, port: number, stack: Stack) {
     this.url = `http://127.0.0.1:${port}`;
     this.process = new ManagedProcess(
       name,
@@ -37,11 +38,11 @@ class PushedService {
         LOG_LEVEL: 'warn',
         OTEL_SERVICE_NAME: name,
         OTEL_METRICS_EXPORTER: 'otlp',
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
         OTEL_METRIC_EXPORT_INTERVAL: '5000',
         OTEL_SEMCONV_STABILITY_OPT_IN: 'http',
-        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${prometheusUrl}/api/v1/otlp/v1/metrics`,
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${stack.prometheus.url}/api/v1/otlp/v1/metrics`,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: stack.jaeger.otlpTracesUrl,
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: stack.victoriaLogs.otlpLogsUrl,
       },
     );
   }
@@ -78,9 +79,9 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
   beforeAll(async () => {
     targetsDir = await mkdtemp(join(tmpdir(), 'fos-targets-'));
     await writeFile(join(targetsDir, 'services.yml'), '[]\n');
-    stack = await Stack.start({ targetsDir });
-    orders = new PushedService('orders', await freePort(), stack.prometheus.url);
-    payments = new PushedService('payments', await freePort(), stack.prometheus.url);
+    stack = await Stack.start({ targetsDir, mailWithoutGrafanaToo: true });
+    orders = new PushedService('orders', await freePort(), stack);
+    payments = new PushedService('payments', await freePort(), stack);
     await Promise.all([orders, payments].map((s) => s.process.waitReady(`${s.url}/health`, 20_000)));
     orders.send('/orders/1');
     payments.send('/orders/1');
@@ -129,6 +130,7 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
         60_000,
       );
       expect(email.text).toContain('service-overview?var-service=orders');
+      await expectEveryLinkBothWays(stack, email, 'MetricsPushStopped', 'orders');
       // The Telex report's instances: a pushed service that stopped is down, within the lookback.
       const reported = await prometheus().query(healthQueries('orders').up);
       expect(reported.map((s) => s.value[1])).toEqual(['0']);
@@ -176,6 +178,10 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
       );
       expect(email.subject).toContain('of requests to the working routes of payments fail');
       expect(email.text).toContain('service-overview?var-service=payments');
+      // Its traces link finds its own failed requests: the example's spans carry the status code and
+      // route by OpenTelemetry's conventions, as any instrumented service's do; its logs link, its lines.
+      expect(email.text).toContain("traces of requests to payments that answered 500 on /orders/:id");
+      await expectEveryLinkBothWays(stack, email, 'HighErrorRatio', 'payments');
       expect(await firing(prometheus(), 'HighErrorRatio')).toEqual(['payments']);
       expect(await firing(prometheus(), 'MetricsPushStopped')).not.toContain('payments');
     } catch (error) {
@@ -217,6 +223,10 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
       );
       expect(down.text).toContain('connection refused');
       expect(down.text).toContain('scrapePool=targets-file');
+      // The steps are a service of the user's, not the demo's commands.
+      expect(down.text).toMatch(/^ {4}Act: start it again the way it runs/m);
+      expect(down.text).not.toContain('docker compose up -d webapp');
+      await expectEveryLinkBothWays(stack, down, 'InstanceDown', 'billing');
 
       await billing.start(20_000);
       await stack.maildev.waitForEmail(

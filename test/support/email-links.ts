@@ -7,9 +7,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Mail } from '@fos/stack/maildev';
 import type { PrometheusClient } from '@fos/stack/prometheus';
+import type { Stack } from '@fos/stack/stack';
 import { expect } from 'vitest';
 import { evidenceRequest, type TraceAndLogBackends } from './acceptance.ts';
 import { repoPath } from './repo.ts';
+import { reportFigure } from './report.ts';
 
 interface Dashboard {
   uid: string;
@@ -175,4 +177,33 @@ export async function expectEveryLinkLeadsToData(email: Mail, context: EmailLink
   expect(held.map((a) => a.labels.job)).toContain(job);
   said.push(`Alertmanager: ${alertmanager} -> holds ${held.length} ${alertname} alert(s) of ${job}`);
   return said;
+}
+
+/**
+ * Follows every link of `email` (the stack's, with Grafana's links) and of the same alert's email
+ * as Compose without Grafana sends it (the stack's third Alertmanager), and reports what each gave.
+ */
+export async function expectEveryLinkBothWays(stack: Stack, email: Mail, alertname: string, job = 'webapp') {
+  const context = {
+    alertname,
+    job,
+    prometheus: stack.prometheus.client,
+    backends: { jaegerUrl: stack.jaeger.queryUrl, victoriaLogsUrl: stack.victoriaLogs.url },
+  };
+  const severity = /^\[FIRING:\d+\] \w+ \((\w+)\)/.exec(email.subject)?.[1];
+  const withoutGrafana = await (
+    stack.withoutGrafana as NonNullable<Stack['withoutGrafana']>
+  ).maildev.waitForEmail(
+    `the ${alertname} email without Grafana`,
+    (m) => m.subject.startsWith(`[FIRING`) && m.subject.includes(`] ${alertname} (${severity}) on ${job}`),
+    60_000,
+  );
+  for (const [how, mail] of [
+    ['Grafana on', email],
+    ['Grafana off', withoutGrafana],
+  ] as const) {
+    const said = await expectEveryLinkLeadsToData(mail, context);
+    reportFigure(`${alertname} email's links, ${how}, as received and followed:\n  ${said.join('\n  ')}`);
+  }
+  return withoutGrafana;
 }

@@ -5,6 +5,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { metrics } from '@opentelemetry/api';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 
@@ -14,6 +15,8 @@ const sdk = new NodeSDK({
     // Route templates (http.route) for every Fastify app the process creates.
     new FastifyOtelInstrumentation({ registerOnInitialization: true }),
     new RuntimeNodeInstrumentation(),
+    // Fastify's own log lines (pino) as OpenTelemetry log records, with the trace and span ids.
+    new PinoInstrumentation(),
   ],
 });
 sdk.start();
