@@ -18,6 +18,7 @@ import {
   QueryVariableBuilder,
   ThresholdsConfigBuilder,
   ThresholdsMode,
+  VariableHide,
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -75,6 +76,19 @@ export function serviceVariable(metric: string, label: string): QueryVariableBui
     .query(`label_values(${metric}, ${label})`)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc);
+}
+
+/**
+ * A hidden variable holding one label's value of a PromQL result (Grafana's query_result and a
+ * regex), for panels of other datasources that need it: a Jaeger search by a status code.
+ */
+export function resultVariable(name: string, expr: string, label: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .datasource(datasource)
+    .query(`query_result(${expr})`)
+    .regex(`/${label}="([^"]*)"/`)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .hide(VariableHide.HideVariable);
 }
 
 /** A multi-value variable of one label's values, "All" by default. */

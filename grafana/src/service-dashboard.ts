@@ -3,12 +3,13 @@ import {
   baseDashboard,
   firingAlertsAnnotation,
   labelVariable,
+  resultVariable,
   serviceVariable,
   stat,
   table,
   timeseries,
 } from './common.ts';
-import { logsPanel, slowTracesTable } from './traces-and-logs.ts';
+import { logsPanel, tracesTable } from './traces-and-logs.ts';
 
 export const SERVICE_DASHBOARD_UID = 'fos-service';
 export const SERVICE_DASHBOARD_PATH = `/d/${SERVICE_DASHBOARD_UID}/service-overview`;
@@ -43,6 +44,14 @@ export function serviceDashboard(): Dashboard {
       // (target_info), so that an alert's link opens on its service even before it served a
       // request (an InstanceDown of a service of the user's that had no traffic yet).
       .withVariable(serviceVariable('{__name__=~"up|target_info"}', 'job'))
+      // The commonest 5xx of the service over the range, which the failed-traces panel searches for.
+      .withVariable(
+        resultVariable(
+          'failed_status',
+          `topk(1, sum by (status_code) (sum_over_time(instance_route_status:http_requests:rate1m{${SERVICE}, status_code=~"5.."}[$__range])))`,
+          'status_code',
+        ),
+      )
       .withVariable(
         labelVariable('instance', 'Instance', `instance_route_status:http_requests:rate1m{${SERVICE}}`),
       )
@@ -235,12 +244,23 @@ export function serviceDashboard(): Dashboard {
 
       .withRow(new RowBuilder('Traces and logs'))
       .withPanel(
-        slowTracesTable({
+        tracesTable({
           title: 'Slow requests: traces over 500 ms',
           description:
             'The newest traces of the service whose requests took longer than the latency SLO allows (500 ms), from Jaeger: a row opens the trace, and its spans link to their log lines.',
           service: '$service',
           minDuration: '500ms',
+          width: 8,
+        }),
+      )
+      .withPanel(
+        tracesTable({
+          title: 'Failed requests: traces of the commonest 5xx',
+          description:
+            "The newest traces of the service's requests that answered its commonest 5xx status code over the dashboard's range, found by the server span's http.response.status_code (as HighErrorRatio's email links them). Empty while nothing failed.",
+          service: '$service',
+          tags: 'http.response.status_code=$failed_status',
+          width: 8,
         }),
       )
       .withPanel(
@@ -249,6 +269,7 @@ export function serviceDashboard(): Dashboard {
           description:
             "The service's warn and error log lines, from VictoriaLogs; a line's trace_id opens its trace in Jaeger.",
           expr: `"service.name":="$service" severity_text:in(warn, error)`,
+          width: 8,
         }),
       )
 

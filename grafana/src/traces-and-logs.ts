@@ -30,18 +30,23 @@ function query<T extends object>(datasource: DataSourceRef, fields: T): cog.Buil
   };
 }
 
-/** The traces of `service` slower than `minDuration`, newest first: each row opens its trace. */
-export function slowTracesTable(options: {
+/**
+ * The traces of `service` slower than `minDuration`, or whose spans carry `tags` (logfmt), newest
+ * first: each row opens its trace.
+ */
+export function tracesTable(options: {
   title: string;
   description: string;
   service: string;
-  minDuration: string;
+  minDuration?: string;
+  tags?: string;
   width?: number;
 }) {
   const search: TraceSearch = {
     queryType: 'search',
     service: options.service,
-    minDuration: options.minDuration,
+    ...(options.minDuration ? { minDuration: options.minDuration } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
     limit: 20,
   };
   return new TablePanelBuilder()

@@ -328,6 +328,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       {
         jaegerUrl: `http://127.0.0.1:${ports.jaeger}`,
         victoriaLogsUrl: `http://127.0.0.1:${ports.victorialogs}`,
+        prometheus: prometheus(),
       },
       DEMO_STACK_DASHBOARDS,
       90_000,

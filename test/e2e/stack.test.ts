@@ -38,7 +38,7 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
         `${panels} panel queries returned data after ${seconds(Date.now() - trafficFrom)} s of steady traffic`,
       );
       const traceAndLogQueries = await expectEveryTraceAndLogPanelHasData(
-        { jaegerUrl: stack.jaeger.queryUrl, victoriaLogsUrl: stack.victoriaLogs.url },
+        { jaegerUrl: stack.jaeger.queryUrl, victoriaLogsUrl: stack.victoriaLogs.url, prometheus },
         DEMO_STACK_DASHBOARDS,
         60_000,
       );

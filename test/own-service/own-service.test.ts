@@ -180,7 +180,7 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
       expect(email.text).toContain('service-overview?var-service=payments');
       // Its traces link finds its own failed requests: the example's spans carry the status code and
       // route by OpenTelemetry's conventions, as any instrumented service's do; its logs link, its lines.
-      expect(email.text).toContain("traces of requests to payments that answered 500 on /orders/:id");
+      expect(email.text).toContain('traces of requests to payments that answered 500 on /orders/:id');
       await expectEveryLinkBothWays(stack, email, 'HighErrorRatio', 'payments');
       expect(await firing(prometheus(), 'HighErrorRatio')).toEqual(['payments']);
       expect(await firing(prometheus(), 'MetricsPushStopped')).not.toContain('payments');

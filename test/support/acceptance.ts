@@ -118,7 +118,10 @@ export interface TraceAndLogBackends {
  * over the last `lookbackSeconds`, until each returns data or `timeoutMs` passes.
  */
 export async function expectEveryTraceAndLogPanelHasData(
-  backends: TraceAndLogBackends,
+  backends: TraceAndLogBackends & {
+    /** Where the dashboards' query_result variables are filled from (Grafana's Prometheus datasource). */
+    prometheus: PrometheusClient;
+  },
   dashboardUids: readonly string[],
   timeoutMs = 0,
   service = 'webapp',
@@ -141,6 +144,23 @@ export async function expectEveryTraceAndLogPanelHasData(
             end: String(end * 1000),
             ...(target.minDuration ? { minDuration: target.minDuration } : {}),
           });
+          if (target.tags) {
+            // Its variables as Grafana fills them: a query_result() over the dashboard's range.
+            let tags = substituteVariables(target.tags, '1m', service);
+            for (const [name, variable] of Object.entries(panel.resultVariables)) {
+              if (!tags.includes(`$${name}`)) continue;
+              const expr = substituteVariables(variable.expr, '1m', service).replaceAll(
+                '$__range',
+                `${lookbackSeconds}s`,
+              );
+              const [sample] = await backends.prometheus.query(expr);
+              const text = sample
+                ? `${sample.metric.__name__ ?? ''}${JSON.stringify(sample.metric).replace(/"(\w+)":/g, '$1=')}`
+                : '';
+              tags = tags.replaceAll(`$${name}`, variable.regex.exec(text)?.[1] ?? '');
+            }
+            params.set('tags', JSON.stringify(logfmtTags(tags)));
+          }
           const response = await fetch(`${backends.jaegerUrl}/api/traces?${params}`);
           const body = response.ok ? ((await response.json()) as { data: unknown[] }) : { data: [] };
           if (body.data.length === 0) missing.push(`panel "${panel.panel}": Jaeger /api/traces?${params}`);
@@ -165,6 +185,12 @@ export async function expectEveryTraceAndLogPanelHasData(
     timeoutMs,
   );
   return queries.length;
+}
+
+/** The Jaeger datasource's tags, logfmt (a=1 b="x y"), as the JSON object Jaeger's API takes. */
+function logfmtTags(tags: string): Record<string, string> {
+  const pairs = [...tags.matchAll(/([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g)];
+  return Object.fromEntries(pairs.map((m) => [m[1], m[2] ?? m[3] ?? '']));
 }
 
 /**
@@ -196,11 +222,7 @@ export function evidenceRequest(link: string, backends: TraceAndLogBackends): st
       end: String(to * 1000),
     });
     if (query.minDuration) params.set('minDuration', String(query.minDuration));
-    // The datasource's tags are logfmt (a=1 b="x y"); Jaeger's API takes them as JSON.
-    if (query.tags) {
-      const pairs = [...String(query.tags).matchAll(/([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g)];
-      params.set('tags', JSON.stringify(Object.fromEntries(pairs.map((m) => [m[1], m[2] ?? m[3]]))));
-    }
+    if (query.tags) params.set('tags', JSON.stringify(logfmtTags(String(query.tags))));
     return `${backends.jaegerUrl}/api/traces?${params}`;
   }
   const params = new URLSearchParams({

@@ -17,12 +17,14 @@ interface TargetJson {
   queryType?: string;
   service?: string;
   minDuration?: string;
+  tags?: string;
   limit?: number;
 }
 
 interface DashboardJson {
   uid: string;
   title: string;
+  templating?: { list: { name: string; query?: string | { query?: string }; regex?: string }[] };
   panels: {
     id?: number;
     title: string;
@@ -35,6 +37,8 @@ interface DashboardJson {
 /** A panel of a traces or logs datasource (Jaeger, VictoriaLogs), with its queries as they are. */
 export interface TraceOrLogPanel {
   dashboard: string;
+  /** Its dashboard's query_result variables by name: the PromQL and the regex that picks the value. */
+  resultVariables: Record<string, { expr: string; regex: RegExp }>;
   panel: string;
   datasource: { type: string; uid: string };
   targets: TargetJson[];
@@ -77,11 +81,24 @@ export function traceAndLogPanels(dashboardUid?: string): TraceOrLogPanel[] {
         .filter((panel) => !isPrometheus(panel))
         .map((panel) => ({
           dashboard: dashboard.uid,
+          resultVariables: resultVariables(dashboard),
           panel: panel.title,
           datasource: panel.datasource as { type: string; uid: string },
           targets: panel.targets ?? [],
         })),
     );
+}
+
+/** A dashboard's query_result() variables, which Grafana fills from a PromQL result by a regex. */
+function resultVariables(dashboard: DashboardJson): TraceOrLogPanel['resultVariables'] {
+  const found: TraceOrLogPanel['resultVariables'] = {};
+  for (const variable of dashboard.templating?.list ?? []) {
+    const query = typeof variable.query === 'string' ? variable.query : (variable.query?.query ?? '');
+    const expr = /^query_result\((.+)\)$/s.exec(query)?.[1];
+    const regex = /^\/(.+)\/$/.exec(variable.regex ?? '')?.[1];
+    if (expr && regex) found[variable.name] = { expr, regex: new RegExp(regex) };
+  }
+  return found;
 }
 
 /** Grafana's variables replaced the way Grafana would: `service` picked, the others at "All". */
