@@ -213,7 +213,7 @@ GO
       -o "$work/bin/sloth" ./cmd/sloth)
     ;;
   jaeger)
-    # Jaeger 2.X.Y is tagged in its module as v1.(X+63).Y (2.13.0 is v1.76.0: one release, two tags).
+    # Jaeger 2.X.Y is tagged in its module as v1.(X+63).Y (2.12.0 is v1.75.0: one release, two tags).
     IFS=. read -r major minor patch <<<"$version"
     fetch_module github.com/jaegertracing/jaeger "v1.$((minor + 63)).$patch"
     # The UI is embedded from a build of jaeger-ui (npm, not in the module): the module's placeholder

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '@fos/repo/paths';
-import { parse, stringify } from 'yaml';
+import { Document, parse, Scalar, visit } from 'yaml';
 
 const OUT = 'deploy/kubernetes/generated';
 const HEADER = (source: string) =>
@@ -18,7 +18,19 @@ export const RELEASE_LABEL = { release: 'kube-prometheus-stack' };
 /** The Secret (in the stack's namespace) holding the SMTP password, key `password`. */
 export const SMTP_SECRET = { name: 'alertmanager-smtp', key: 'password' };
 
-const toYaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+/**
+ * YAML that YAML 1.1 readers take too: a plain `=` is YAML 1.1's "value" indicator, which PyYAML
+ * (and the tools built on it) refuse, so a string `=` is written quoted.
+ */
+const toYaml = (value: unknown) => {
+  const doc = new Document(value, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.value === '=') node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+};
 
 export const RULE_FILES = readdirSync(join(REPO, 'prometheus/rules'))
   .filter((file) => file.endsWith('.yml'))

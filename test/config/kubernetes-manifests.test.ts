@@ -25,6 +25,13 @@ describe('deploy/kubernetes/generated', () => {
     expect(ruleGroups()).toEqual(sources);
   });
 
+  it('writes YAML that YAML 1.1 readers (PyYAML, and the tools built on it) take: no plain `=` value', () => {
+    const yamlFiles = Object.entries(files).filter(([path]) => path.endsWith('.yaml'));
+    expect(yamlFiles.length).toBeGreaterThan(0);
+    for (const [path, text] of yamlFiles) expect(text, path).not.toMatch(/:\s+=\s*$/m);
+    expect(files['deploy/kubernetes/generated/alertmanagerconfig.yaml']).toContain('matchType: "="');
+  });
+
   it('renders the templates with the GRAFANA_URL it is given', () => {
     const email = 'deploy/kubernetes/generated/alertmanager-templates/email.tmpl';
     expect(files[email]).toContain('{{ define "fos.grafana" }}http://127.0.0.1:3000{{ end }}');
