@@ -92,11 +92,18 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
       );
       const serviceOf = (span: JaegerTrace['spans'][number]) => trace.processes[span.processID]?.serviceName;
       const client = trace.spans.find((span) => serviceOf(span) === 'request-generator');
-      const server = trace.spans.find(
-        (span) => serviceOf(span) === 'webapp' && span.operationName === 'request',
-      );
+      const server = trace.spans.find((span) => serviceOf(span) === 'webapp');
       expect(client?.operationName).toBe('GET /ep_four');
-      expect(server?.tags).toContainEqual({ key: 'http.route', type: 'string', value: '/ep_four' });
+      // Named and described by OpenTelemetry's HTTP server conventions, as exported and decoded by Jaeger.
+      expect(server?.operationName).toBe('GET /ep_four');
+      expect(server?.tags).toEqual(
+        expect.arrayContaining([
+          { key: 'http.route', type: 'string', value: '/ep_four' },
+          { key: 'http.request.method', type: 'string', value: 'GET' },
+          { key: 'url.scheme', type: 'string', value: 'http' },
+          { key: 'span.kind', type: 'string', value: 'server' },
+        ]),
+      );
       // Jaeger's durations are microseconds: the slow request, as its exemplar said.
       expect(server?.duration ?? 0).toBeGreaterThan(1_000_000);
 
@@ -153,6 +160,41 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
       );
       // Exported in order, so the unsampled one would have arrived by now.
       expect((await fetch(`${stack.jaeger.queryUrl}/api/traces/${untraced}`)).status).toBe(404);
+
+      // A failed request's span: error.type is its status code; Jaeger lists one operation a route.
+      const failed = '5bf92f3577b34da6a3ce929d0e0e4737';
+      expect(
+        (
+          await fetch(`${stack.webapps[0]?.url}/error`, {
+            headers: { traceparent: traceparent(failed, '01') },
+          })
+        ).status,
+      ).toBe(500);
+      const failedSpan = await waitFor(
+        `the failed request's trace ${failed} in Jaeger`,
+        async () => {
+          const response = await fetch(`${stack.jaeger.queryUrl}/api/traces/${failed}`);
+          if (!response.ok) return undefined;
+          return ((await response.json()) as { data: JaegerTrace[] }).data[0]?.spans[0];
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expect(failedSpan.operationName).toBe('GET /error');
+      expect(failedSpan.tags).toEqual(
+        expect.arrayContaining([
+          { key: 'error.type', type: 'string', value: '500' },
+          { key: 'http.response.status_code', type: 'int64', value: 500 },
+        ]),
+      );
+      const operations = (
+        (await (await fetch(`${stack.jaeger.queryUrl}/api/services/webapp/operations`)).json()) as {
+          data: string[];
+        }
+      ).data;
+      expect(operations).toEqual(expect.arrayContaining(['GET /ep_four', 'GET /ep_one', 'GET /error']));
+      reportFigure(
+        `traces: the span names Jaeger shows for the webapp: ${[...operations].sort().join(', ')}`,
+      );
       reportFigure(
         `traces: exemplar ${exemplar.value} s on ${query} -> trace ${traceId} (${trace.spans.length} spans: ${[
           ...new Set(trace.spans.map(serviceOf)),

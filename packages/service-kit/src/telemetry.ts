@@ -1,6 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
@@ -18,6 +18,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Metric, MetricObjectWithValues, MetricValue, Registry } from '@prometheus-io/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { responseErrorType, serverSpanAttributes, serverSpanName } from './http-span.ts';
 import { requestTraced, TraceAdmission, traceSampler } from './sampler.ts';
 import type { TelemetrySettings } from './telemetry-settings.ts';
 
@@ -101,6 +102,24 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/** What @fastify/otel adds to each request: its span, while the request runs. */
+type TracedRequest = FastifyRequest & { opentelemetry?: () => { span?: Span | null } };
+
+/** @fastify/otel's `request` span, as OpenTelemetry's HTTP server conventions name and describe it. */
+function describeRequestSpan(span: Span, request: FastifyRequest): void {
+  const described = {
+    method: request.method,
+    route: request.routeOptions.url,
+    scheme: request.protocol,
+    host: request.hostname || undefined,
+    port: request.port ?? undefined,
+    protocolVersion: request.raw.httpVersion,
+    userAgent: request.headers['user-agent'],
+  };
+  span.updateName(serverSpanName(described));
+  span.setAttributes(serverSpanAttributes(described));
+}
+
 /** The attribute @fastify/otel puts on the request span it starts. */
 const FASTIFY_REQUEST_SPAN = (attributes: Attributes) => attributes['fastify.root'] === '@fastify/otel';
 
@@ -124,6 +143,13 @@ function requestGate(admission: TraceAdmission | undefined) {
         const traced = admission ? requestTraced(request.headers.traceparent, admission) : false;
         pending = { method: request.method, url: request.url, traced };
         done();
+      });
+      // Ahead of @fastify/otel's onSend, which ends the span: a 5xx's error.type, while it is open.
+      fastify.addHook('onSend', function markServerError(request: FastifyRequest, reply, payload, done) {
+        const errorType = responseErrorType(reply.statusCode);
+        if (errorType)
+          (request as TracedRequest).opentelemetry?.().span?.setAttribute('error.type', errorType);
+        done(null, payload);
       });
     },
     ignore(asked: { method: string; url: string; handler?: unknown }): boolean {
@@ -191,6 +217,8 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
         instrumentHooks: false,
         instrumentHandler: false,
         ignorePaths: gate.ignore as never,
+        // Named and described as OpenTelemetry's HTTP server conventions say (http-span.ts).
+        requestHook: describeRequestSpan,
       }),
       new PinoInstrumentation({ disableLogSending: !settings.logsEndpoint }),
     ],
