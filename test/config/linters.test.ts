@@ -44,26 +44,20 @@ describe('the linters of the field, on the whole repository', () => {
     expect(yamlFiles).toEqual(expect.arrayContaining(['docker-compose.yml', 'prometheus/rules/alerts.yml']));
   });
 
-  it('shellcheck: every shell script, no finding (a switched-off check says why beside it)', (context) => {
-    const { path, why } = linter('shellcheck');
-    if (!path) return context.skip(why);
-    const result = spawnSync(path, ['--format=gcc', ...shellScripts], { cwd: REPO, encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    reportFigure(`shellcheck: ${shellScripts.length} scripts, 0 findings`);
-  });
-
-  it('hadolint: every Dockerfile, no finding down to info', (context) => {
-    const { path, why } = linter('hadolint');
-    if (!path) return context.skip(why);
-    const result = spawnSync(path, ['--no-color', '--failure-threshold', 'info', ...dockerfiles], {
-      cwd: REPO,
-      encoding: 'utf8',
-    });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    reportFigure(`hadolint: ${dockerfiles.length} Dockerfiles, 0 findings`);
-  });
+  it.for([
+    ['shellcheck', ['--format=gcc'], shellScripts, 'shell scripts'],
+    ['hadolint', ['--no-color', '--failure-threshold', 'info'], dockerfiles, 'Dockerfiles'],
+  ] as const)(
+    '%s: every one of the %s, no finding (a switched-off check says why beside it)',
+    ([name, options, files, what], context) => {
+      const { path, why } = linter(name);
+      if (!path) return context.skip(why);
+      const result = spawnSync(path, [...options, ...files], { cwd: REPO, encoding: 'utf8' });
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      reportFigure(`${name}: ${files.length} ${what}, 0 findings`);
+    },
+  );
 
   it('PyYAML reads every YAML file as the yaml package does', (context) => {
     const { path, why } = linter('pyyaml');
