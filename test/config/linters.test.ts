@@ -45,11 +45,16 @@ describe('the linters of the field, on the whole repository', () => {
   });
 
   it.for([
-    ['shellcheck', ['--format=gcc'], shellScripts, 'shell scripts'],
-    ['hadolint', ['--no-color', '--failure-threshold', 'info'], dockerfiles, 'Dockerfiles'],
+    { name: 'shellcheck', options: ['--format=gcc'], files: shellScripts, what: 'shell scripts' },
+    {
+      name: 'hadolint',
+      options: ['--no-color', '--failure-threshold', 'info'],
+      files: dockerfiles,
+      what: 'Dockerfiles',
+    },
   ] as const)(
-    '%s: every one of the %s, no finding (a switched-off check says why beside it)',
-    ([name, options, files, what], context) => {
+    '$name: every one of the $what, no finding (a switched-off check says why beside it)',
+    ({ name, options, files, what }, context) => {
       const { path, why } = linter(name);
       if (!path) return context.skip(why);
       const result = spawnSync(path, [...options, ...files], { cwd: REPO, encoding: 'utf8' });
