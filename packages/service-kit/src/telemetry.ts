@@ -42,12 +42,11 @@ class SelfObservationReader extends MetricReader {
 }
 
 /**
- * `otel.sdk.processor.span.processed` as Prometheus names it: `otel_sdk_processor_span_processed_total`.
- * An OpenMetrics registry adds the `_total` of a counter's samples itself (given it, it served
- * `..._total_total`), a text-format one does not.
+ * `otel.sdk.processor.span.processed` as a Prometheus counter family: `otel_sdk_processor_span_processed`,
+ * whose samples each format names `..._total` (metrics.ts renders both; given the `_total`, an
+ * OpenMetrics rendering served `..._total_total`).
  */
-const promName = (name: string, openMetrics: boolean) =>
-  `${name.replace(/[^a-zA-Z0-9_]/g, '_')}${openMetrics ? '' : '_total'}`;
+const promName = (name: string) => `${name.replace(/[^a-zA-Z0-9_]/g, '_')}_total`;
 const promLabel = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
 
 /**
@@ -65,11 +64,9 @@ function registerSelfMetrics(reader: SelfObservationReader, registry: Registry):
       'Log records the batch processor finished with: exported, or dropped (error_type says why: queue_full, or the export error)',
     ],
   ] as const;
-  const openMetrics = registry.contentType.startsWith('application/openmetrics-text');
   for (const [otelName, help] of counters) {
-    const name = promName(otelName, openMetrics);
     const metric = {
-      name,
+      name: promName(otelName),
       help,
       type: 'counter',
       aggregator: 'sum',
@@ -87,7 +84,15 @@ function registerSelfMetrics(reader: SelfObservationReader, registry: Registry):
             }
           }
         }
-        return { name, help, type: 'counter' as never, aggregator: 'sum', values, collect: () => {} };
+        // The name as the rendering format has it now (metrics.ts renames counters per format).
+        return {
+          name: metric.name,
+          help,
+          type: 'counter' as never,
+          aggregator: 'sum',
+          values,
+          collect: () => {},
+        };
       },
       reset: () => {},
     };

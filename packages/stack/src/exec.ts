@@ -6,14 +6,17 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a command to completion and returns its exit code and output; never throws on exit != 0. */
+/**
+ * Runs a command to completion and returns its exit code and output; never throws on exit != 0.
+ * `input` is written to its standard input, which is then closed.
+ */
 export function run(
   file: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       {
@@ -30,5 +33,6 @@ export function run(
         resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
       },
     );
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

@@ -6,8 +6,12 @@ import { makeApp } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof makeApp>>['app'];
 
+/** The Accept header Prometheus 3 scrapes with: OpenMetrics first, the text format as a fallback. */
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
+
 async function scrape(app: App): Promise<Exposition> {
-  const response = await app.inject({ url: '/metrics' });
+  const response = await app.inject({ url: '/metrics', headers: { accept: PROMETHEUS_ACCEPT } });
   expect(response.statusCode).toBe(200);
   // OpenMetrics, the format that carries exemplars, and which ends with # EOF.
   expect(response.headers['content-type']).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
@@ -167,5 +171,33 @@ describe('/metrics', () => {
     expect(
       sumSamples(await scrape(app), 'http_request_duration_seconds_count', { method: OTHER_METHOD_LABEL }),
     ).toBe(unusual.length);
+  });
+
+  it('answers a client that asks for no OpenMetrics in the text format: the same samples, no exemplars', async () => {
+    const { app } = await makeApp();
+    await app.inject({ url: '/ep_one' });
+    await app.inject({ method: 'POST', url: '/counter/increment?by=2' });
+    for (const accept of [undefined, 'text/plain', 'text/plain;version=0.0.4;q=0.9,*/*;q=0.1', '*/*']) {
+      const response = await app.inject({ url: '/metrics', headers: accept ? { accept } : {} });
+      expect(response.headers['content-type'], String(accept)).toBe(
+        'text/plain; version=0.0.4; charset=utf-8',
+      );
+      expect(response.body).not.toContain('# EOF');
+      expect(response.body).not.toMatch(/ # \{/);
+      // A counter under its sample name, `_total`, in its TYPE line too (the text format has no families).
+      expect(response.body).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
+    }
+    const text = parseExposition((await app.inject({ url: '/metrics' })).body);
+    const openMetrics = await scrape(app);
+    const names = (exposition: Exposition) =>
+      [...new Set(exposition.samples.map((sample) => sample.name))].sort();
+    expect(names(text)).toEqual(names(openMetrics));
+    expect(names(text)).toEqual(
+      expect.arrayContaining(['process_cpu_seconds_total', 'http_request_duration_seconds_count']),
+    );
+    // And OpenMetrics again after it: the text rendering left the counters' names as they were.
+    expect((await app.inject({ url: '/metrics', headers: { accept: PROMETHEUS_ACCEPT } })).body).toMatch(
+      /^# TYPE process_cpu_seconds counter\nprocess_cpu_seconds_total/m,
+    );
   });
 });
