@@ -94,6 +94,18 @@ describe.skipIf(!binaries)('traces and logs beside the metrics, on the real stac
       const client = trace.spans.find((span) => serviceOf(span) === 'request-generator');
       const server = trace.spans.find((span) => serviceOf(span) === 'webapp');
       expect(client?.operationName).toBe('GET /ep_four');
+      // The generator's client span, by OpenTelemetry's HTTP client conventions.
+      const webappUrl = new URL(stack.webapps[0]?.url ?? '');
+      expect(client?.tags).toEqual(
+        expect.arrayContaining([
+          { key: 'http.request.method', type: 'string', value: 'GET' },
+          { key: 'url.full', type: 'string', value: `${webappUrl.origin}/ep_four` },
+          { key: 'server.address', type: 'string', value: webappUrl.hostname },
+          { key: 'server.port', type: 'int64', value: Number(webappUrl.port) },
+          { key: 'url.template', type: 'string', value: '/ep_four' },
+          { key: 'span.kind', type: 'string', value: 'client' },
+        ]),
+      );
       // Named and described by OpenTelemetry's HTTP server conventions, as exported and decoded by Jaeger.
       expect(server?.operationName).toBe('GET /ep_four');
       expect(server?.tags).toEqual(

@@ -27,7 +27,12 @@ export async function generate(options: GeneratorOptions, deps: GenerateDeps = {
   const http = deps.send ? undefined : createHttpSender(options.target, options);
   const tracing =
     http && options.tracesEndpoint
-      ? startTracing(options.tracesEndpoint, options.traceSampleRatio, options.tracesMaxPerSecond)
+      ? startTracing(
+          options.tracesEndpoint,
+          options.traceSampleRatio,
+          options.tracesMaxPerSecond,
+          options.target,
+        )
       : undefined;
   const send: Send =
     deps.send ??

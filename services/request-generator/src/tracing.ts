@@ -24,7 +24,7 @@ export type TracedSend = (request: PlannedRequest, headers: Record<string, strin
  * and the webapp, which continues it from the traceparent header, follows. OpenTelemetry's SDK,
  * set up by hand: one span per request needs no instrumentation of undici.
  */
-export function startTracing(endpoint: string, ratio: number, maxPerSecond: number): Tracing {
+export function startTracing(endpoint: string, ratio: number, maxPerSecond: number, target: URL): Tracing {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'request-generator' }),
     sampler: traceSampler(new TraceAdmission(ratio, maxPerSecond)),
@@ -40,13 +40,19 @@ export function startTracing(endpoint: string, ratio: number, maxPerSecond: numb
   const tracer: Tracer = provider.getTracer('request-generator');
   return {
     wrap: (send) => async (request) => {
-      // Fixed paths name their span; the random paths of unmatched requests share one name.
-      const path = request.path.split('?')[0] ?? request.path;
-      const name =
-        request.route === 'not_found' ? `${request.method} unmatched` : `${request.method} ${path}`;
-      const span = tracer.startSpan(name, {
+      // OpenTelemetry's HTTP client conventions: `{method} {url.template}`, the fixed paths being
+      // their own templates; the random paths of unmatched requests have none, so `{method}`.
+      const url = new URL(request.path, target.origin);
+      const template = request.route === 'not_found' ? undefined : url.pathname;
+      const span = tracer.startSpan(template ? `${request.method} ${template}` : request.method, {
         kind: SpanKind.CLIENT,
-        attributes: { 'http.request.method': request.method, 'url.path': request.path },
+        attributes: {
+          'http.request.method': request.method,
+          'url.full': url.href,
+          'server.address': url.hostname,
+          'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+          ...(template ? { 'url.template': template } : {}),
+        },
       });
       const headers: Record<string, string> = {};
       propagator.inject(trace.setSpan(context.active(), span), headers, {
@@ -58,8 +64,13 @@ export function startTracing(endpoint: string, ratio: number, maxPerSecond: numb
         const outcome = await send(request, headers);
         if (outcome.kind === 'response') {
           span.setAttribute('http.response.status_code', outcome.status);
-          if (outcome.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          // A client's error is any 4xx or 5xx; error.type is then its status code.
+          if (outcome.status >= 400) {
+            span.setAttribute('error.type', String(outcome.status));
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
         } else {
+          span.setAttribute('error.type', outcome.kind);
           span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.kind });
         }
         return outcome;
