@@ -14,6 +14,14 @@ import {
 import { reportFigure } from '../support/report.ts';
 import { describeFault, type Fault, faultPlan, type Incident } from './plan.ts';
 
+/** Every route well under the latency SLO's 500 ms, whatever the machine's load. */
+const FAST_ROUTES = {
+  EP_ONE_LATENCY: '20:40',
+  EP_TWO_LATENCY: '20:40',
+  EP_THREE_LATENCY: '20:40',
+  EP_FOUR_LATENCY: '20:40',
+};
+
 const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
 const STACKS = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -214,7 +222,10 @@ describe.skipIf(!binaries).concurrent('faults on the real stack: every part kill
   )(
     'stack %i: %s',
     async (_n, _faults, incidents) => {
-      const stack = await Stack.start({ webapps: 2, grafanaUrl: '' });
+      // Fast routes: the suite checks InstanceDown's delivery, and the demo's slow profiles (p95 800
+      // and 900 ms) let four stacks' load on a busy CI machine burn the latency SLO (a
+      // LatencyBudgetBurn ticket fired in one run): a true alert, but not this suite's.
+      const stack = await Stack.start({ webapps: 2, grafanaUrl: '', webappEnv: FAST_ROUTES });
       try {
         await expectWebappTargetsUp(stack.prometheus.client, 2, 30_000);
         // History to keep, and every rate window filled.
