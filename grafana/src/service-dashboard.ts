@@ -143,7 +143,7 @@ export function serviceDashboard(): Dashboard {
         timeseries({
           title: 'Errors per second',
           description:
-            "5xx answers per second by route, 0 on a route without any (routes that fail by design, like the demo's /error, are listed in recording.yml: http-expected-failures).",
+            "5xx answers per second by route, 0 on a route without any (routes that fail by design, like the demo's /error, are listed in recording.yml: job_route:http_failures_expected:info).",
           unit: 'reqps',
           min: 0,
           queries: [

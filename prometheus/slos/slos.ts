@@ -1,5 +1,6 @@
 // The SLO rules: each spec of prometheus/slos through the pinned Sloth, into prometheus/rules/slo-<name>.yml.
 import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { repoPath } from '@fos/repo/paths';
 import { run } from '@fos/stack/exec';
 import { parse, stringify } from 'yaml';
@@ -14,19 +15,15 @@ interface RuleGroup {
  * and the alerts. Groups evaluate apart, so on a fresh stack an alert could fire before the records
  * its annotations read existed, and its first email said nothing of the burn rate or the budget
  * (Prometheus resends an alert only each minute). In one group the rules run in order at every
- * evaluation: the alert reads what was just recorded.
+ * evaluation: the alert reads what was just recorded. One group for all of a service's SLOs, not one
+ * each: they record the same names (slo:sli_error:ratio_rate5m, ...) told apart by sloth_id, which a
+ * linter reading names (pint's rule/dependency) cannot tell from one SLO reading another's records.
  */
-export function oneGroupPerSlo(slothOutput: string): string {
+export function oneGroupPerService(slothOutput: string, service: string): string {
   const header = slothOutput.slice(0, slothOutput.indexOf('groups:'));
   const { groups } = parse(slothOutput) as { groups: RuleGroup[] };
-  const merged = new Map<string, RuleGroup>();
-  for (const group of groups) {
-    const slo = group.name.replace(/^sloth-slo-(sli-recordings|meta-recordings|alerts)-/, '');
-    const target = merged.get(slo) ?? { name: `sloth-slo-${slo}`, rules: [] };
-    target.rules.push(...group.rules);
-    merged.set(slo, target);
-  }
-  return header + stringify({ groups: [...merged.values()] }, { lineWidth: 0 });
+  const merged: RuleGroup = { name: `sloth-slo-${service}`, rules: groups.flatMap((group) => group.rules) };
+  return header + stringify({ groups: [merged] }, { lineWidth: 0 });
 }
 
 /** The spec files, by name: prometheus/slos/<name>.yml. */
@@ -52,8 +49,9 @@ export async function generateSloRules(
         .join('\n');
       throw new Error(`Sloth refused prometheus/slos/${spec}: ${reason}`);
     }
+    const { service } = parse(await readFile(`${dir}/${spec}`, 'utf8')) as { service: string };
     files[`prometheus/rules/slo-${spec.replace(/\.ya?ml$/, '')}.yml`] =
-      `# From prometheus/slos/${spec} by make slos: Sloth's rules, each SLO's three groups in one.\n${oneGroupPerSlo(result.stdout)}`;
+      `# From prometheus/slos/${spec} by make slos: Sloth's rules, all in one group.\n${oneGroupPerService(result.stdout, service)}`;
   }
   return files;
 }
