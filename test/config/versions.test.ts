@@ -20,6 +20,8 @@ const TOOLS: Tool[] = [
   'sloth',
   'jaeger',
   'victoria-logs',
+  'pint',
+  'kubeconform',
 ];
 
 describe('the binaries the tests start are the pinned versions', () => {
@@ -61,6 +63,8 @@ describe('one place for versions', () => {
     expect(extensions['x-etcd']).toBe(`v${pinnedVersion('etcd')}`);
     expect(extensions['x-prometheus-operator']).toBe(`v${pinnedVersion('prometheus-operator')}`);
     expect(extensions['x-sloth']).toBe(`v${pinnedVersion('sloth')}`);
+    expect(extensions['x-pint']).toBe(`v${pinnedVersion('pint')}`);
+    expect(extensions['x-kubeconform']).toBe(`v${pinnedVersion('kubeconform')}`);
   });
 
   it.for(['services/Dockerfile', 'maildev/Dockerfile'])(
@@ -86,6 +90,8 @@ describe('one place for versions', () => {
       sloth: 'Sloth',
       jaeger: 'Jaeger',
       'victoria-logs': 'VictoriaLogs',
+      pint: 'pint',
+      kubeconform: 'kubeconform',
     };
     for (const [pinned, name] of Object.entries(names)) {
       expect(readme, name).toMatch(

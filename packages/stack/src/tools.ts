@@ -17,7 +17,9 @@ export type Tool =
   | 'prometheus-operator'
   | 'sloth'
   | 'jaeger'
-  | 'victoria-logs';
+  | 'victoria-logs'
+  | 'pint'
+  | 'kubeconform';
 
 const PIN: Record<Tool, Pinned> = {
   prometheus: 'prometheus',
@@ -32,6 +34,8 @@ const PIN: Record<Tool, Pinned> = {
   sloth: 'sloth',
   jaeger: 'jaeger',
   'victoria-logs': 'victoria-logs',
+  pint: 'pint',
+  kubeconform: 'kubeconform',
 };
 
 const VERSION_ARGS: Partial<Record<Tool, string[]>> = {
@@ -40,6 +44,8 @@ const VERSION_ARGS: Partial<Record<Tool, string[]>> = {
   sloth: ['version'],
   jaeger: ['version'],
   'victoria-logs': ['-version'],
+  pint: ['version'],
+  kubeconform: ['-v'],
 };
 
 /** How each tool tells its version: `prometheus --version`, `docker-compose version`, ... */

@@ -4,7 +4,8 @@ import { repoPath } from '@fos/repo/paths';
 /**
  * What docker-compose.yml pins: image tags, NODE_IMAGE, the Compose CLI (x-compose-cli), and what
  * deploy/kubernetes is tested on (x-kubernetes, x-etcd, x-prometheus-operator), and the Sloth that
- * generates the SLO rules (x-sloth); Jaeger's and VictoriaLogs' image tags.
+ * generates the SLO rules (x-sloth); Jaeger's and VictoriaLogs' image tags; the linters pint and
+ * kubeconform (x-pint, x-kubeconform).
  */
 export type Pinned =
   | 'prometheus'
@@ -18,7 +19,9 @@ export type Pinned =
   | 'prometheus-operator'
   | 'sloth'
   | 'jaeger'
-  | 'victoria-logs';
+  | 'victoria-logs'
+  | 'pint'
+  | 'kubeconform';
 
 const pins = new Map<Pinned, string>();
 
