@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { metricsRenderer } from '@fos/service-kit/metrics';
 import { buildApp } from '@fos/webapp/app';
 import { loadConfig } from '@fos/webapp/config';
 import { Pool } from 'undici';
@@ -30,7 +31,7 @@ function heapMb(): number {
 }
 
 /**
- * /metrics render time (the registry's text, as the route serves it) at the stack's normal series
+ * /metrics render time (OpenMetrics, as the route renders it for Prometheus) at the stack's normal series
  * count (every route and status seen, as under the steady scenario), then 10,000 random 404 paths
  * over HTTP: the series count and, after GC, the heap.
  */
@@ -57,19 +58,20 @@ export async function measureMetricsRender(renders: number, floodPaths: number):
     await app.inject({ method: 'POST', url: '/counter/checkpoint' });
     await app.inject({ method: 'POST', url: '/counter/restore' });
 
+    const render = metricsRenderer(app.metricsRegistry);
     const lines = async () =>
-      (await app.metricsRegistry.metrics()).split('\n').filter((l) => l && !l.startsWith('#'));
+      (await render('openmetrics')).split('\n').filter((l) => l && !l.startsWith('#'));
     // Request series only: process metrics come and go with open handles (the listening socket).
     const count = async () =>
       (await lines()).filter((l) => l.startsWith('http_request_duration_seconds')).length;
     const series = (await lines()).length;
     const requestSeries = await count();
     // Warm, as a long-running service is after its first scrapes: the first renders run unoptimised code.
-    for (let i = 0; i < Math.min(renders, 50); i++) await app.metricsRegistry.metrics();
+    for (let i = 0; i < Math.min(renders, 50); i++) await render('openmetrics');
     const times: number[] = [];
     for (let i = 0; i < renders; i++) {
       const started = performance.now();
-      await app.metricsRegistry.metrics();
+      await render('openmetrics');
       times.push(performance.now() - started);
     }
 

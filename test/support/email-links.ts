@@ -4,25 +4,17 @@
 // alert's series, the Alertmanager link shows the alert. Grafana is not run here (AGPL): a link into
 // it is checked against the provisioned dashboards, and an Explore link is run as its datasource
 // sends it (evidenceRequest).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Mail } from '@fos/stack/maildev';
 import type { PrometheusClient } from '@fos/stack/prometheus';
 import type { Stack } from '@fos/stack/stack';
 import { expect } from 'vitest';
 import { evidenceRequest, type TraceAndLogBackends } from './acceptance.ts';
+import { committedDashboards } from './panels.ts';
 import { repoPath } from './repo.ts';
 import { reportFigure } from './report.ts';
 
-interface Dashboard {
-  uid: string;
-  title: string;
-  panels: { id: number; title: string }[];
-  templating: { list: { name: string; query?: string }[] };
-}
-
-const dashboards: Dashboard[] = readdirSync(repoPath('grafana/dashboards'))
-  .filter((file) => file.endsWith('.json'))
-  .map((file) => JSON.parse(readFileSync(repoPath(`grafana/dashboards/${file}`), 'utf8')) as Dashboard);
+const dashboards = Object.values(committedDashboards());
 
 export interface EmailLinkContext {
   alertname: string;
@@ -79,7 +71,8 @@ export async function expectEveryLinkLeadsToData(email: Mail, context: EmailLink
     const service = url.searchParams.get('var-service') ?? '';
     expect(service, dashboard).toBe(job);
     // The service menu offers it: the variable's label_values() query, run against Prometheus.
-    const variable = board?.templating.list.find((v) => v.name === 'service')?.query ?? '';
+    const query = board?.templating?.list.find((v) => v.name === 'service')?.query;
+    const variable = (typeof query === 'string' ? query : query?.query) ?? '';
     const [, selector, label] = /^label_values\((.+), (\w+)\)$/.exec(variable) ?? [];
     const offered = (await context.prometheus.query(`group by (${label}) (${selector})`)).map(
       (s) => s.metric[label as string],
