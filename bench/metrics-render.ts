@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metricsRenderer } from '@fos/service-kit/metrics';
+import { metricsRenderer } from '@fos/fastify-http-metrics';
 import { buildApp } from '@fos/webapp/app';
 import { loadConfig } from '@fos/webapp/config';
 import { Pool } from 'undici';

@@ -4,6 +4,13 @@ import fp from 'fastify-plugin';
 import { DurationHistogram, type HistogramSeries } from './duration-histogram.ts';
 
 export { DurationHistogram, type Exemplar, HistogramSeries } from './duration-histogram.ts';
+export {
+  METRICS_CONTENT_TYPES,
+  type MetricsFormat,
+  metricsHandler,
+  metricsRenderer,
+  negotiatedFormat,
+} from './metrics-route.ts';
 
 /** Fits web latency profiles: dense around 0.1, 0.25 and 0.5 s, where SLO thresholds sit. */
 export const HTTP_DURATION_BUCKETS = [

@@ -5,6 +5,7 @@ import fastifyMetricsModule from 'fastify-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import fastifyHttpMetrics, {
   HTTP_DURATION_BUCKETS,
+  metricsHandler,
   OTHER_METHOD_LABEL,
   UNMATCHED_ROUTE_LABEL,
 } from '../src/index.ts';
@@ -29,7 +30,7 @@ async function appWithPackage(options: { buckets?: number[] } = {}) {
   apps.push(app);
   await app.register(fastifyHttpMetrics, { registry, ...options });
   routes(app);
-  app.get('/metrics', async (_, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/metrics', metricsHandler(registry));
   return app;
 }
 
