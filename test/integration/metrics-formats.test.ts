@@ -1,4 +1,4 @@
-// /metrics negotiates its format (packages/service-kit/src/metrics.ts): read here by promtool, the
+// /metrics negotiates its format (metricsHandler of @fos/fastify-http-metrics): read here by promtool, the
 // field's own parser and linter, in both formats, from a real webapp process.
 import { run } from '@fos/stack/exec';
 import { Webapp } from '@fos/stack/stack';
