@@ -32,6 +32,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'fastify-profiler',
+          include: ['packages/fastify-profiler/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
           name: 'config',
           include: ['test/config/**/*.test.ts'],
           environment: 'node',

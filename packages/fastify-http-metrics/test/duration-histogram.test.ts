@@ -82,7 +82,9 @@ describe('DurationHistogram', () => {
     [0.05, 0.08, 0.3, 0.7, 0.42, 2.5, 0.09].forEach((value, i) => {
       const exemplarLabels =
         i === 6 ? undefined : { trace_id: `${i}`.repeat(32), span_id: `${i}`.repeat(16) };
-      reference.observe({ labels, value, ...(exemplarLabels ? { exemplarLabels } : {}) });
+      // The client's types take exemplar labels from the metric's own label names; its code takes any.
+      const exemplar = exemplarLabels as unknown as Labels | undefined;
+      reference.observe({ labels, value, ...(exemplar ? { exemplarLabels: exemplar } : {}) });
       lean.series(labels).observe(value, exemplarLabels);
     });
     const exemplars = async (registry: Registry) =>
