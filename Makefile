@@ -103,9 +103,9 @@ up-local: install tools ## The stack without Docker, on 127.0.0.1 at the Compose
 
 # The webapp both stacks publish: the first of WEBAPP_PORTS (.env, else 8080). TARGET= overrides it.
 TARGET ?= http://127.0.0.1:$(or $(firstword $(subst -, ,$(call env_value,WEBAPP_PORTS))),8080)
-scenario: install ## Send a generator scenario to the running stack (make up or up-local): make scenario SCENARIO=steady|spike|errors|latency|budget-burn [ARGS="--rate 50"]
-	@if [ "$(origin SCENARIO)" = file ]; then echo "make scenario needs SCENARIO=steady, spike, errors, latency or budget-burn" >&2; exit 2; fi
-	@case "$(SCENARIO)" in steady|spike|errors|latency|budget-burn) ;; *) echo "SCENARIO must be steady, spike, errors, latency or budget-burn, got '$(SCENARIO)'" >&2; exit 2 ;; esac
+scenario: install ## Send a generator scenario to the running stack (make up or up-local): make scenario SCENARIO=steady|spike|errors|latency|budget-burn|cpu|leak [ARGS="--rate 50"]
+	@if [ "$(origin SCENARIO)" = file ]; then echo "make scenario needs SCENARIO=steady, spike, errors, latency, budget-burn, cpu or leak" >&2; exit 2; fi
+	@case "$(SCENARIO)" in steady|spike|errors|latency|budget-burn|cpu|leak) ;; *) echo "SCENARIO must be steady, spike, errors, latency, budget-burn, cpu or leak, got '$(SCENARIO)'" >&2; exit 2 ;; esac
 	@curl -fs -o /dev/null --max-time 3 "$(TARGET)/health" || { echo "no webapp answers at $(TARGET): start the stack (make up or make up-local), or set TARGET" >&2; exit 2; }
 	$(WITH_NODE) node services/request-generator/src/cli.ts --target "$(TARGET)" --scenario "$(SCENARIO)" --report-every 10 $(ARGS)
 

@@ -135,12 +135,12 @@ describe('Makefile', () => {
     const missing = await make('-o', 'install', 'scenario');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
-      'make scenario needs SCENARIO=steady, spike, errors, latency or budget-burn',
+      'make scenario needs SCENARIO=steady, spike, errors, latency, budget-burn, cpu or leak',
     );
 
     const unknown = await make('-o', 'install', 'scenario', 'SCENARIO=smoke');
     expect(unknown.stderr).toContain(
-      "SCENARIO must be steady, spike, errors, latency or budget-burn, got 'smoke'",
+      "SCENARIO must be steady, spike, errors, latency, budget-burn, cpu or leak, got 'smoke'",
     );
 
     const nobody = await make('-o', 'install', 'scenario', 'SCENARIO=spike', 'TARGET=http://127.0.0.1:1');

@@ -1,6 +1,6 @@
 import type { Weights } from './traffic.ts';
 
-export const SCENARIOS = ['steady', 'spike', 'errors', 'latency', 'budget-burn'] as const;
+export const SCENARIOS = ['steady', 'spike', 'errors', 'latency', 'budget-burn', 'cpu', 'leak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Phase {
@@ -33,6 +33,8 @@ export const STEADY_WEIGHTS: Weights = {
   counter: 4,
   increment: 4,
   not_found: 1,
+  report: 0,
+  session: 0,
 };
 
 /** Slow routes dominate, so the overall p95 crosses 500 ms (HighLatencyP95 critical). */
@@ -45,6 +47,8 @@ export const LATENCY_WEIGHTS: Weights = {
   counter: 0,
   increment: 0,
   not_found: 0,
+  report: 0,
+  session: 0,
 };
 
 /** /error takes a third of the traffic and a fifth of the working routes fail (HighErrorRatio). */
@@ -57,6 +61,21 @@ export const ERRORS_FAULT_SHARE = 0.2;
  * availability SLO burns its budget 30 times as fast as 30 days allow, over its page's 14.4.
  */
 export const BUDGET_BURN_FAULT_SHARE = 0.033;
+
+/**
+ * Nine requests in ten are reports, each holding the one thread for REPORT_CPU_MS (200 ms): at the
+ * default 5 a second, about 0.9 of a core in the webapp's `checksum`, and every other request
+ * waits behind them (HighCPU, EventLoopBlocked).
+ */
+export const CPU_WEIGHTS: Weights = { ...STEADY_WEIGHTS, report: 900 };
+
+/**
+ * One request in five opens a session that keeps SESSION_KIB (1 MiB) for SESSION_TTL_SECONDS
+ * (10 min): at the default 5 a second, the heap grows about 60 MiB a minute toward V8's limit
+ * (HeapGrowingToLimit, then HeapNearLimit), until the webapp keeps no more near 90% of it; the
+ * sessions expire ten minutes after the scenario stops.
+ */
+export const LEAK_WEIGHTS: Weights = { ...STEADY_WEIGHTS, session: 25 };
 
 /** Warm-up before the spike, so the dashboards show the step. */
 export const SPIKE_WARM_UP_SECONDS = 15;
@@ -76,6 +95,10 @@ export function scenarioPhases(name: ScenarioName, settings: ScenarioSettings): 
       return throughout(ERRORS_WEIGHTS, ERRORS_FAULT_SHARE);
     case 'budget-burn':
       return throughout(STEADY_WEIGHTS, BUDGET_BURN_FAULT_SHARE);
+    case 'cpu':
+      return throughout(CPU_WEIGHTS);
+    case 'leak':
+      return throughout(LEAK_WEIGHTS);
     case 'spike': {
       const weights = settings.weights ?? STEADY_WEIGHTS;
       return [

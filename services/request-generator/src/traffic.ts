@@ -10,6 +10,8 @@ export const TRAFFIC_ROUTES = [
   'counter',
   'increment',
   'not_found',
+  'report',
+  'session',
 ] as const;
 export type TrafficRoute = (typeof TRAFFIC_ROUTES)[number];
 export type Weights = Record<TrafficRoute, number>;
@@ -33,6 +35,10 @@ export function planRequest(route: TrafficRoute, faultShare: number, random: Ran
       return { route, method: 'GET', path: '/counter', expectFailure: false };
     case 'increment':
       return { route, method: 'POST', path: '/counter/increment', expectFailure: false };
+    case 'report':
+      return { route, method: 'GET', path: '/report', expectFailure: false };
+    case 'session':
+      return { route, method: 'POST', path: '/sessions', expectFailure: false };
     case 'not_found':
       return {
         route,

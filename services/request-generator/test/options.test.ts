@@ -69,7 +69,7 @@ describe('parseArguments', () => {
     [
       ['--scenario', 'chaos'],
       {},
-      /^--scenario: expected one of steady, spike, errors, latency, budget-burn, got "chaos"$/,
+      /^--scenario: expected one of steady, spike, errors, latency, budget-burn, cpu, leak, got "chaos"$/,
     ],
     [['--target', 'ftp://x'], {}, /^--target: expected an http\(s\) URL/],
     [['--target', 'not a url'], {}, /^--target: expected an http\(s\) URL/],

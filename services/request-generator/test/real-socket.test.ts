@@ -48,6 +48,8 @@ const WEBAPP_ROUTE: Record<TrafficRoute, [string, string]> = {
   counter: ['GET', '/counter'],
   increment: ['POST', '/counter/increment'],
   not_found: ['GET', UNMATCHED_ROUTE_LABEL],
+  report: ['GET', '/report'],
+  session: ['POST', '/sessions'],
 };
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

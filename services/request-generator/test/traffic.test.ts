@@ -144,6 +144,24 @@ describe('scenarios', () => {
     expect(failing).toBeLessThan(0.05 * 0.7);
   });
 
+  it('cpu sends mostly reports, about 0.9 of a core at 200 ms each; leak opens a session a second', () => {
+    const share = (weights: Record<string, number>, route: string) =>
+      (weights[route] ?? 0) / Object.values(weights).reduce((sum, weight) => sum + weight, 0);
+    const [cpu] = scenarioPhases('cpu', settings);
+    const cores = share(cpu?.weights ?? {}, 'report') * settings.rate * 0.2;
+    expect(cores).toBeGreaterThan(0.8);
+    expect(cores).toBeLessThan(1);
+    const [leak] = scenarioPhases('leak', settings);
+    expect(share(leak?.weights ?? {}, 'session') * settings.rate).toBeCloseTo(1, 5);
+    expect(planRequest('report', 0.5, Math.random)).toEqual({
+      route: 'report',
+      method: 'GET',
+      path: '/report',
+      expectFailure: false,
+    });
+    expect(planRequest('session', 0.5, Math.random)).toMatchObject({ method: 'POST', path: '/sessions' });
+  });
+
   it('custom weights replace the scenario weights', () => {
     const weights = { ...STEADY_WEIGHTS, ep_one: 1000 };
     expect(scenarioPhases('steady', { ...settings, weights })[0]?.weights.ep_one).toBe(1000);

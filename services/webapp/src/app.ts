@@ -1,4 +1,5 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import fastifyProfiler, { registerRuntimeLimits } from '@fos/fastify-profiler';
 import { createServiceApp } from '@fos/service-kit';
 import type { Telemetry } from '@fos/service-kit/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -7,6 +8,7 @@ import type { RandomSource } from './latency.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import { counterRoutes } from './routes/counter.ts';
 import { endpointRoutes, type Sleep } from './routes/endpoints.ts';
+import { type RuntimeRoutesOptions, runtimeRoutes } from './routes/runtime.ts';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -15,6 +17,8 @@ export interface BuildAppOptions {
   /** Injected so tests run the latency profiles without waiting. */
   sleep?: Sleep;
   random?: RandomSource;
+  /** Injected so tests reach the sessions' ceiling without filling the heap. */
+  heapStatistics?: RuntimeRoutesOptions['heapStatistics'];
   /** Traces and logs, started by server.ts; its counters of dropped telemetry join /metrics. */
   telemetry?: Telemetry;
 }
@@ -35,6 +39,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       tags: [
         { name: 'workload', description: 'Routes with simulated latency and failures' },
         { name: 'counter', description: 'Checkpointed counter with business metrics' },
+        {
+          name: 'scenarios',
+          description: 'CPU burnt and memory kept, for the runtime alerts (make scenario)',
+        },
       ],
     },
   });
@@ -55,5 +63,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     random: options.random ?? Math.random,
   });
   await app.register(counterRoutes, { checkpointPath: config.counterCheckpointPath });
+  await app.register(runtimeRoutes, {
+    reportCpuMs: config.reportCpuMs,
+    sessionBytes: config.sessionBytes,
+    sessionTtlMs: config.sessionTtlMs,
+    ...(options.heapStatistics ? { heapStatistics: options.heapStatistics } : {}),
+  });
+  // Profiles on demand, for the stack's profiler (its alerts' evidence); the heap limit it publishes
+  // is what the heap alerts compare with, so it is registered with or without a token.
+  if (config.profilerToken) {
+    await app.register(fastifyProfiler, { token: config.profilerToken, registry: app.metricsRegistry });
+  } else {
+    registerRuntimeLimits(app.metricsRegistry);
+  }
   return app;
 }

@@ -1,4 +1,10 @@
-import { ConfigError, readEnv, serviceEnvFields } from '@fos/service-kit/config';
+import {
+  ConfigError,
+  type ReadText,
+  readEnv,
+  readSecretLine,
+  serviceEnvFields,
+} from '@fos/service-kit/config';
 import {
   type TelemetrySettings,
   telemetryEnvFields,
@@ -19,6 +25,13 @@ const EnvSchema = Type.Object({
   COUNTER_CHECKPOINT_PATH: Type.String({ default: './data/counter-checkpoint.json', minLength: 1 }),
   METRICS_ENABLED: Type.Boolean({ default: true }),
   FAULT_INJECTION_ENABLED: Type.Boolean({ default: true }),
+  // The runtime scenarios' routes (make scenario SCENARIO=cpu or leak): the CPU one request of
+  // /report burns, and what one POST /sessions keeps, and for how long.
+  REPORT_CPU_MS: Type.Integer({ default: 200, minimum: 1, maximum: 5000 }),
+  SESSION_KIB: Type.Integer({ default: 1024, minimum: 1, maximum: 65536 }),
+  SESSION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 1, maximum: 86400 }),
+  // A file holding the bearer token that opens /debug/profile (the stack's password): empty, no profiler.
+  PROFILER_TOKEN_FILE: Type.String({ default: '' }),
   ...telemetryEnvFields(),
 });
 
@@ -40,6 +53,11 @@ export interface AppConfig {
   counterCheckpointPath: string;
   metricsEnabled: boolean;
   faultInjectionEnabled: boolean;
+  reportCpuMs: number;
+  sessionBytes: number;
+  sessionTtlMs: number;
+  /** The token /debug/profile asks for; undefined: no profiler routes. */
+  profilerToken?: string;
   telemetry: TelemetrySettings;
   shutdownGraceMs: number;
 }
@@ -52,7 +70,7 @@ function latencyVariable(route: LatencyRoute): `${Uppercase<LatencyRoute>}_LATEN
  * Reads and validates the environment. Throws ConfigError whose message names each bad
  * variable and what it expected, so start-up fails loudly instead of running misconfigured.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: ReadText): AppConfig {
   const parsed: Env = readEnv(EnvSchema, env);
   const latencyErrors: string[] = [];
   const latency = {} as Record<LatencyRoute, LatencyProfile>;
@@ -67,6 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (latencyErrors.length > 0) {
     throw new ConfigError(`invalid configuration: ${latencyErrors.join('; ')}`);
   }
+  let profilerToken: string | undefined;
+  if (parsed.PROFILER_TOKEN_FILE !== '') {
+    profilerToken = readSecretLine('PROFILER_TOKEN_FILE', parsed.PROFILER_TOKEN_FILE, readText);
+    if (profilerToken.length < 12) {
+      throw new ConfigError(
+        `invalid configuration: PROFILER_TOKEN_FILE '${parsed.PROFILER_TOKEN_FILE}' holds ${profilerToken.length} characters on its first line, expected 12 or more`,
+      );
+    }
+  }
   return {
     host: parsed.HOST,
     port: parsed.PORT,
@@ -78,6 +105,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     counterCheckpointPath: parsed.COUNTER_CHECKPOINT_PATH,
     metricsEnabled: parsed.METRICS_ENABLED,
     faultInjectionEnabled: parsed.FAULT_INJECTION_ENABLED,
+    reportCpuMs: parsed.REPORT_CPU_MS,
+    sessionBytes: parsed.SESSION_KIB * 1024,
+    sessionTtlMs: parsed.SESSION_TTL_SECONDS * 1000,
+    ...(profilerToken ? { profilerToken } : {}),
     telemetry: telemetrySettings(parsed.SERVICE_NAME, parsed),
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
   };

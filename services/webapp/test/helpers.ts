@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 /** Builds an app with instant, recorded sleeps and a checkpoint file in a fresh temp dir; closed after each test. */
-export async function makeApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function makeApp(
+  env: Record<string, string> = {},
+  heap?: { used_heap_size: number; heap_size_limit: number },
+): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'webapp-test-'));
   const config = loadConfig({ COUNTER_CHECKPOINT_PATH: join(dir, 'counter.json'), ...env });
   const sleeps: number[] = [];
@@ -32,6 +35,7 @@ export async function makeApp(env: Record<string, string> = {}): Promise<TestApp
     sleep: async (ms) => {
       sleeps.push(ms);
     },
+    ...(heap ? { heapStatistics: () => heap } : {}),
   });
   cleanups.push(async () => {
     await app.close();

@@ -190,6 +190,10 @@ describe('OpenAPI document', () => {
       'post /counter/increment',
       'post /counter/checkpoint',
       'post /counter/restore',
+      'get /report',
+      'get /sessions',
+      'post /sessions',
+      'delete /sessions',
     ];
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(spec.paths as Record<string, Record<string, unknown>>)) {
