@@ -23,8 +23,6 @@ const INSTANCE = 'job="$service", instance=~"$instance"';
 const JOB_LEVEL =
   'Series marked "service" are for the whole service: the Instance filter does not apply to them.';
 
-const MIB = 1024 * 1024;
-
 /**
  * Any service's dashboard, picked by the Service variable (its Prometheus `job`): it reads only the
  * first layer of recording rules (prometheus/rules/recording.yml), which turn the Prometheus-client
@@ -288,29 +286,68 @@ export function serviceDashboard(): Dashboard {
       .withPanel(
         timeseries({
           title: 'Memory',
-          description: 'Resident set size and V8 heap used (HighMemory fires above 400 MiB resident).',
+          description:
+            "Resident set size and V8 heap used, with the limits the process reports: V8's heap limit and its container's memory limit (the next two panels hold each to its alert).",
           unit: 'bytes',
           min: 0,
           width: 8,
-          mirrors: { alert: 'HighMemory', above: [{ value: 400 * MIB, severity: 'warning' }] },
           queries: [
             { expr: `instance:process_resident_memory_bytes:max{${INSTANCE}}`, legend: 'RSS {{instance}}' },
             { expr: `instance:nodejs_heap_used_bytes:sum{${INSTANCE}}`, legend: 'heap used {{instance}}' },
+            {
+              expr: `instance:nodejs_heap_size_limit_bytes:max{${INSTANCE}}`,
+              legend: 'heap limit {{instance}}',
+            },
+            {
+              expr: `instance:process_memory_limit_bytes:max{${INSTANCE}}`,
+              legend: 'memory limit {{instance}}',
+            },
           ],
         }),
       )
       .withPanel(
         timeseries({
           title: 'Event-loop lag',
-          description: 'How late timers run (p99): high lag means the process cannot keep up.',
+          description:
+            'How late timers run (p99): JavaScript holding the one thread, while every other request waits (EventLoopBlocked fires above 100 ms).',
           unit: 's',
           min: 0,
           width: 8,
+          mirrors: { alert: 'EventLoopBlocked', above: [{ value: 0.1, severity: 'warning' }] },
           queries: [
             {
               expr: `instance:nodejs_eventloop_delay_p99_seconds:max{${INSTANCE}}`,
               legend: 'p99 {{instance}}',
             },
+          ],
+        }),
+      )
+
+      .withPanel(
+        timeseries({
+          title: "Heap of V8's limit",
+          description:
+            "V8 heap used over V8's heap limit, as each process reports it (HeapNearLimit fires above 85%; at 100% the process dies).",
+          unit: 'percentunit',
+          min: 0,
+          width: 12,
+          mirrors: { alert: 'HeapNearLimit', above: [{ value: 0.85, severity: 'critical' }] },
+          queries: [
+            { expr: `instance:nodejs_heap_used_per_limit:ratio{${INSTANCE}}`, legend: '{{instance}}' },
+          ],
+        }),
+      )
+      .withPanel(
+        timeseries({
+          title: 'Resident memory of its limit',
+          description:
+            "Resident memory over the limit the process's container sets, where the process reports one (HighMemory fires above 90%; at 100% the container is killed).",
+          unit: 'percentunit',
+          min: 0,
+          width: 12,
+          mirrors: { alert: 'HighMemory', above: [{ value: 0.9, severity: 'warning' }] },
+          queries: [
+            { expr: `instance:process_resident_memory_per_limit:ratio{${INSTANCE}}`, legend: '{{instance}}' },
           ],
         }),
       )

@@ -190,7 +190,9 @@ describe('the dashboard check', () => {
         { alert: 'HighLatencyP95', severity: 'critical', value: 0.5 },
         { alert: 'HighErrorRatio', severity: 'critical', value: 0.05 },
         { alert: 'HighCPU', severity: 'warning', value: 0.8 },
-        { alert: 'HighMemory', severity: 'warning', value: 400 * 1024 * 1024 },
+        { alert: 'HighMemory', severity: 'warning', value: 0.9 },
+        { alert: 'EventLoopBlocked', severity: 'warning', value: 0.1 },
+        { alert: 'HeapNearLimit', severity: 'critical', value: 0.85 },
       ]),
     );
   });
@@ -200,11 +202,15 @@ describe('the dashboard check', () => {
     for (const dashboard of dashboards()) expect(rule(dashboard, thresholds), dashboard.uid).toEqual([]);
   });
 
-  it('draws the HighMemory line on Memory, and the other alerts where the panels name them', () => {
-    const memory = panel(webapp(), 'Memory').fieldConfig?.defaults?.thresholds?.steps;
-    expect(memory).toEqual([
+  it('draws the memory alerts on the panels of the limits, and the other alerts where the panels name them', () => {
+    const steps = (title: string) => panel(webapp(), title).fieldConfig?.defaults?.thresholds?.steps;
+    expect(steps('Resident memory of its limit')).toEqual([
       { value: null, color: 'green' },
-      { value: 400 * 1024 * 1024, color: 'orange' },
+      { value: 0.9, color: 'orange' },
+    ]);
+    expect(steps("Heap of V8's limit")).toEqual([
+      { value: null, color: 'green' },
+      { value: 0.85, color: 'red' },
     ]);
     const mirrored = webapp()
       .panels.filter((p) => p.links?.some((l) => l.title?.startsWith('Runbook: ')))
@@ -215,7 +221,9 @@ describe('the dashboard check', () => {
         'Error ratio',
         'p95 latency, whole service (alert input)',
         'CPU',
-        'Memory',
+        'Event-loop lag',
+        "Heap of V8's limit",
+        'Resident memory of its limit',
       ]),
     );
   });
@@ -311,12 +319,12 @@ describe('the dashboard check', () => {
       /"Instances up" sets no absolute thresholds/,
     ],
     [
-      'a Memory line at 300 MiB',
+      'a memory line at 80%',
       (d) => {
-        const step = panel(d, 'Memory').fieldConfig?.defaults?.thresholds?.steps?.[1];
-        if (step) step.value = 300 * 1024 * 1024;
+        const step = panel(d, 'Resident memory of its limit').fieldConfig?.defaults?.thresholds?.steps?.[1];
+        if (step) step.value = 0.8;
       },
-      /"Memory" thresholds \[314572800 orange\], HighMemory fires at \[419430400 orange\]/,
+      /"Resident memory of its limit" thresholds \[0.8 orange\], HighMemory fires at \[0.9 orange\]/,
     ],
     [
       'a critical threshold coloured as a warning',
