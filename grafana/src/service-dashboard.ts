@@ -325,13 +325,13 @@ export function serviceDashboard(): Dashboard {
 
       .withPanel(
         timeseries({
-          title: "Heap of V8's limit",
+          title: 'Heap of its limit',
           description:
-            "V8 heap used over V8's heap limit, as each process reports it (HeapNearLimit fires above 85%; at 100% the process dies).",
+            'V8 heap used over its limit, as each process reports it (HeapNearLimit fires above 70%; from 80% V8 may end the process when collecting frees nothing).',
           unit: 'percentunit',
           min: 0,
           width: 12,
-          mirrors: { alert: 'HeapNearLimit', above: [{ value: 0.85, severity: 'critical' }] },
+          mirrors: { alert: 'HeapNearLimit', above: [{ value: 0.7, severity: 'critical' }] },
           queries: [
             { expr: `instance:nodejs_heap_used_per_limit:ratio{${INSTANCE}}`, legend: '{{instance}}' },
           ],

@@ -192,7 +192,7 @@ describe('the dashboard check', () => {
         { alert: 'HighCPU', severity: 'warning', value: 0.8 },
         { alert: 'HighMemory', severity: 'warning', value: 0.9 },
         { alert: 'EventLoopBlocked', severity: 'warning', value: 0.1 },
-        { alert: 'HeapNearLimit', severity: 'critical', value: 0.85 },
+        { alert: 'HeapNearLimit', severity: 'critical', value: 0.7 },
       ]),
     );
   });
@@ -208,9 +208,9 @@ describe('the dashboard check', () => {
       { value: null, color: 'green' },
       { value: 0.9, color: 'orange' },
     ]);
-    expect(steps("Heap of V8's limit")).toEqual([
+    expect(steps('Heap of its limit')).toEqual([
       { value: null, color: 'green' },
-      { value: 0.85, color: 'red' },
+      { value: 0.7, color: 'red' },
     ]);
     const mirrored = webapp()
       .panels.filter((p) => p.links?.some((l) => l.title?.startsWith('Runbook: ')))
@@ -222,7 +222,7 @@ describe('the dashboard check', () => {
         'p95 latency, whole service (alert input)',
         'CPU',
         'Event-loop lag',
-        "Heap of V8's limit",
+        'Heap of its limit',
         'Resident memory of its limit',
       ]),
     );

@@ -13,6 +13,8 @@ import {
   expectResolvedEmail,
   expectWebappTargetsUp,
   firingTimes,
+  MEMORY_LIMIT_PANELS,
+  MEMORY_LIMIT_RULES,
   PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
 import { expectEveryLinkBothWays } from '../support/email-links.ts';
@@ -32,8 +34,17 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
 
       // Steady traffic until every rate window holds data (the longest is a minute and more).
       const trafficFrom = Date.now();
-      await expectEveryRecordingRuleHasData(prometheus, 120_000, PUSHED_SERVICE_RULES);
-      const panels = await expectEveryPanelHasData(prometheus, DEMO_STACK_DASHBOARDS, 60_000);
+      await expectEveryRecordingRuleHasData(prometheus, 120_000, [
+        ...PUSHED_SERVICE_RULES,
+        ...MEMORY_LIMIT_RULES,
+      ]);
+      const panels = await expectEveryPanelHasData(
+        prometheus,
+        DEMO_STACK_DASHBOARDS,
+        60_000,
+        'webapp',
+        MEMORY_LIMIT_PANELS,
+      );
       reportFigure(
         `${panels} panel queries returned data after ${seconds(Date.now() - trafficFrom)} s of steady traffic`,
       );

@@ -10,6 +10,7 @@ import {
   DEMO_STACK_DASHBOARDS,
   expectEveryPanelHasData,
   expectWebappTargetsUp,
+  MEMORY_LIMIT_PANELS,
 } from '../support/acceptance.ts';
 import { reportFigure } from '../support/report.ts';
 import { describeFault, type Fault, faultPlan, type Incident } from './plan.ts';
@@ -193,7 +194,13 @@ async function runIncident(stack: Stack, incident: Incident): Promise<void> {
   expect(count(firingSubject), `${describeFault(incident.whileFiring)}: firing emails`).toBe(1);
   expect(count(resolvedSubject), `${describeFault(incident.whileResolving)}: resolved emails`).toBe(1);
   expect(firingFault.samplesLost + resolvingFault.samplesLost, 'scraped history lost').toBe(0);
-  await expectEveryPanelHasData(stack.prometheus.client, DEMO_STACK_DASHBOARDS);
+  await expectEveryPanelHasData(
+    stack.prometheus.client,
+    DEMO_STACK_DASHBOARDS,
+    0,
+    'webapp',
+    MEMORY_LIMIT_PANELS,
+  );
 }
 
 function printTable(): void {

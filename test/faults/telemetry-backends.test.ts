@@ -195,10 +195,12 @@ describe.skipIf(!binaries)('telemetry backends killed under load', () => {
           resumedSeconds,
         });
         expect(otherFlowed, `${backend.name} down: the other signal kept arriving`).toBe(true);
-        // Against the rate offered: a backend that held the webapp up would lower it. The window
+        // Against the rate offered: a backend that held the webapp up (an export awaited on the
+        // request's path, a timeout per request) would cut it by far more than a fifth. The window
         // before is only reported: a stall of the machine (CI runs other stacks beside) moves its
-        // requests between seconds, by 10% in a CI run, while the offered count per second is exact.
-        expect(servedWhileDown / RATE, `${backend.name} down: request rate`).toBeGreaterThan(0.95);
+        // requests between seconds, by 10% in one CI run and its median by 5.5% in another, while
+        // the offered count per second is exact; the whole run's rate is held to 5% below.
+        expect(servedWhileDown / RATE, `${backend.name} down: request rate`).toBeGreaterThan(0.8);
         // One scrape of slack for the window's edges.
         expect(scraped, `${backend.name} down: webapp scrapes`).toBeGreaterThanOrEqual(expected - 1);
         const up = await stack.prometheus.client.query(

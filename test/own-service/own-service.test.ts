@@ -12,7 +12,13 @@ import { pinnedTool } from '@fos/stack/tools';
 import { healthQueries } from '@fos/telex-integration/health-report';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
-import { expectEveryPanelHasData, expectEveryRecordingRuleHasData } from '../support/acceptance.ts';
+import {
+  expectEveryPanelHasData,
+  expectEveryRecordingRuleHasData,
+  HEAP_LIMIT_PANELS,
+  MEMORY_LIMIT_PANELS,
+  MEMORY_LIMIT_RULES,
+} from '../support/acceptance.ts';
 import { expectEveryLinkBothWays } from '../support/email-links.ts';
 import { reportFigure } from '../support/report.ts';
 
@@ -148,12 +154,14 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
   it('shows a pushed service on every panel, and fires HighErrorRatio for it alone', async () => {
     try {
       // Every rule returns data with a pushed service running (orders, until the test above kills it).
-      await expectEveryRecordingRuleHasData(prometheus(), 120_000);
+      await expectEveryRecordingRuleHasData(prometheus(), 120_000, MEMORY_LIMIT_RULES);
+      // All but the limits, which a service that only pushes OpenTelemetry does not report.
       const panels = await expectEveryPanelHasData(
         prometheus(),
         [SERVICE_DASHBOARD_UID],
         150_000,
         'payments',
+        [...MEMORY_LIMIT_PANELS, ...HEAP_LIMIT_PANELS],
       );
       reportFigure(`own service: ${panels} panel queries returned data for the pushed service "payments"`);
       const services = (await prometheus().query('group by (job) (job:http_requests:rate1m)')).map(

@@ -53,17 +53,36 @@ const DEFAULT_SECONDS = 5;
 const NO_MEMORY_LIMIT = 2 ** 62;
 
 /**
- * V8's heap limit (what the heap may grow to before the process dies of "heap out of memory") and
- * the memory the process may use, as gauges: the runtime alerts compare the heap and resident
- * memory with the service's own limits rather than a fixed size.
+ * The heap size at which V8 stops the process ("JavaScript heap out of memory"): the old
+ * generation's limit when `--max-old-space-size` sets it (in `process.execArgv` or NODE_OPTIONS, the
+ * last one wins), else V8's heap_size_limit. V8's number adds the young generation's reserve (three
+ * semi-spaces, 192 MiB with Node 24's defaults) to the old generation's limit: with a 64 MiB old
+ * generation it says 256 MiB, and the process dies at a quarter of it.
+ */
+export function heapLimitBytes(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env.NODE_OPTIONS ?? '',
+): number {
+  let mebibytes: number | undefined;
+  for (const argument of [...nodeOptions.split(/\s+/), ...execArgv]) {
+    const match = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(argument);
+    if (match) mebibytes = Number(match[1]);
+  }
+  return mebibytes ? mebibytes * 1024 * 1024 : getHeapStatistics().heap_size_limit;
+}
+
+/**
+ * The heap's limit (heapLimitBytes) and the memory the process may use, as gauges: the runtime
+ * alerts compare the heap and resident memory with the service's own limits rather than a fixed size.
  */
 export function registerRuntimeLimits(registry: Registry): void {
+  const heapLimit = heapLimitBytes();
   new Gauge({
     name: 'nodejs_heap_size_limit_bytes',
-    help: "V8's heap size limit (v8.getHeapStatistics().heap_size_limit): the heap cannot grow past it.",
+    help: "The heap size at which V8 stops the process: --max-old-space-size when set, else V8's heap_size_limit.",
     registers: [registry],
     collect() {
-      this.set(getHeapStatistics().heap_size_limit);
+      this.set(heapLimit);
     },
   });
   const limit = constrainedMemory();

@@ -1,5 +1,7 @@
 // The profiler as a service registers it (app.inject, and a real socket for a caller that leaves):
 // real profiles of this process, read back for the functions that burnt the CPU or kept the memory.
+import { spawnSync } from 'node:child_process';
+import { getHeapStatistics } from 'node:v8';
 import { Registry } from '@prometheus-io/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import fastifyProfiler, {
   captureRunning,
   describeTop,
   type HeapProfile,
+  heapLimitBytes,
   topCpuFunctions,
   topHeapFunctions,
 } from '../src/index.ts';
@@ -130,12 +133,41 @@ describe('@fos/fastify-profiler', () => {
     expect(await registry.metrics()).toContain('profiler_captures_total{type="cpu",outcome="aborted"} 1');
   });
 
-  it("publishes V8's heap limit for the runtime alerts", async () => {
+  it('publishes the heap limit for the runtime alerts', async () => {
     const app = await appWithProfiler();
     const metrics = (await app.inject({ url: '/metrics' })).body;
     const limit = Number(/^nodejs_heap_size_limit_bytes (\d+)$/m.exec(metrics)?.[1]);
-    const { getHeapStatistics } = await import('node:v8');
-    expect(limit).toBe(getHeapStatistics().heap_size_limit);
+    expect(limit).toBe(heapLimitBytes());
+  });
+
+  it("takes the heap limit from --max-old-space-size, where V8's own number adds the young generation", () => {
+    const { heap_size_limit } = getHeapStatistics();
+    expect(heapLimitBytes([], '')).toBe(heap_size_limit);
+    expect(heapLimitBytes(['--max-old-space-size=96'], '')).toBe(96 * 1024 * 1024);
+    expect(heapLimitBytes([], '--inspect --max_old_space_size=64')).toBe(64 * 1024 * 1024);
+    // The command line comes after NODE_OPTIONS, and wins.
+    expect(heapLimitBytes(['--max-old-space-size=128'], '--max-old-space-size=64')).toBe(128 * 1024 * 1024);
+  });
+
+  it('is right about where V8 stops: a process given 64 MiB dies of its heap near 64 MiB, not 256', async () => {
+    const script = [
+      "const v8 = require('node:v8');",
+      'const kept = [];',
+      'for (;;) {',
+      "  kept.push(Array.from({ length: 1024 }, (_, i) => 'x'.repeat(1000) + i));",
+      '  process.stdout.write(`${v8.getHeapStatistics().used_heap_size} ${v8.getHeapStatistics().heap_size_limit}\\n`);',
+      '}',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--max-old-space-size=64', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toContain('JavaScript heap out of memory');
+    const [used, v8Limit] = (child.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+    const limit = 64 * 1024 * 1024;
+    expect(v8Limit).toBeGreaterThan(limit * 2);
+    // Its last words: the heap near the 64 MiB it was given, far under V8's own number.
+    expect((used as number) / limit).toBeGreaterThan(0.85);
+    expect((used as number) / (v8Limit as number)).toBeLessThan(0.5);
   });
 
   it('will not start without a token worth the name', async () => {

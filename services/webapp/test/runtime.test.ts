@@ -40,7 +40,7 @@ describe('the runtime scenarios', () => {
     );
     const full = await app.inject({ method: 'POST', url: '/sessions' });
     expect(full.statusCode).toBe(503);
-    expect(full.json().message).toMatch(/^no new session: the heap is near 90% of V8's limit/);
+    expect(full.json().message).toMatch(/^no new session: the heap is near 75% of its limit/);
     expect((await app.inject({ url: '/sessions' })).json().sessions).toBe(0);
   });
 });

@@ -1,0 +1,72 @@
+// The runtime alerts on the real stack (the pinned Prometheus and Alertmanager, the webapp as a
+// process): the generator's cpu scenario holds the webapp's event loop in checksum, its leak
+// scenario fills a heap given a small limit; each alert's email arrives, and its links lead to data.
+import type { Mail } from '@fos/stack/maildev';
+import type { Stack } from '@fos/stack/stack';
+import { pinnedTool } from '@fos/stack/tools';
+import { describe, expect, it } from 'vitest';
+import { expectEveryLinkBothWays } from '../support/email-links.ts';
+import { reportFigure } from '../support/report.ts';
+import { withStack } from '../support/with-stack.ts';
+
+const binaries = pinnedTool('prometheus') && pinnedTool('alertmanager');
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** The first firing email of `alertname`, its time from now and its subject reported. */
+async function firingEmail(
+  stack: Stack,
+  alertname: string,
+  scenario: string,
+  timeoutMs: number,
+): Promise<Mail> {
+  const startedAt = Date.now();
+  const mail = await stack.maildev.waitForEmail(
+    `a ${alertname} email`,
+    (m) => m.subject.includes(alertname) && m.subject.startsWith('[FIRING'),
+    timeoutMs,
+  );
+  reportFigure(
+    `${alertname}: ${scenario} scenario start to email ${seconds(Date.parse(mail.time) - startedAt)} s; as received: ${mail.subject}`,
+  );
+  return mail;
+}
+
+describe.skipIf(!binaries).concurrent('the runtime alerts on the real stack', () => {
+  it("mails EventLoopBlocked while the cpu scenario's reports hold the webapp's event loop", async () => {
+    await withStack(
+      { generator: ['--scenario', 'cpu', '--rate', '5'], mailWithoutGrafanaToo: true },
+      async (stack) => {
+        const mail = await firingEmail(stack, 'EventLoopBlocked', 'cpu', 240_000);
+        // Each report holds the loop for 200 ms: its p99 delay is about that, whatever the machine.
+        expect(mail.subject).toMatch(
+          /EventLoopBlocked \(warning\) on webapp: webapp \S+ blocks its event loop for [\d.]+m?s \(p99\)$/,
+        );
+        await expectEveryLinkBothWays(stack, mail, 'EventLoopBlocked');
+      },
+    );
+  }, 300_000);
+
+  it('mails HeapNearLimit when the leak scenario fills a heap limited to 96 MiB, and the webapp lives on', async () => {
+    await withStack(
+      {
+        // Sessions of 256 KiB, 5 a second: the heap reaches the webapp's ceiling (75% of its limit,
+        // short of the 80% where V8 may end a process) in about a minute, and stays there while they are kept.
+        webappEnv: { NODE_OPTIONS: '--max-old-space-size=96', SESSION_KIB: '256' },
+        generator: ['--scenario', 'leak', '--rate', '25'],
+        mailWithoutGrafanaToo: true,
+      },
+      async (stack) => {
+        const mail = await firingEmail(stack, 'HeapNearLimit', 'leak', 300_000);
+        expect(mail.subject).toMatch(
+          /HeapNearLimit \(critical\) on webapp: webapp \S+'s heap is at [\d.]+% of its limit$/,
+        );
+        expect(mail.text).toContain('limit of 96MiB');
+        await expectEveryLinkBothWays(stack, mail, 'HeapNearLimit');
+        // It kept no more near the limit, and never died of it.
+        const webapp = stack.webapps[0];
+        expect((await fetch(`${webapp?.url}/ready`)).status).toBe(200);
+        expect(webapp?.process?.running).toBe(true);
+      },
+    );
+  }, 360_000);
+});
