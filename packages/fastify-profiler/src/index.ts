@@ -20,6 +20,7 @@ import {
   ProfilerBusyError,
   type ProfileType,
 } from './capture.ts';
+import { cpuProfileToPprof, heapProfileToPprof } from './pprof.ts';
 
 export {
   type CallFrame,
@@ -33,7 +34,8 @@ export {
   ProfilerBusyError,
   type ProfileType,
 } from './capture.ts';
-export { describeTop, type TopFunction, topCpuFunctions, topHeapFunctions } from './summary.ts';
+export { cpuProfileToPprof, heapProfileToPprof } from './pprof.ts';
+export { busySamples, describeTop, type TopFunction, topCpuFunctions, topHeapFunctions } from './summary.ts';
 
 export interface FastifyProfilerOptions {
   /** The bearer token a caller must present (the stack's credential). Required: no open profiler. */
@@ -146,12 +148,17 @@ async function fastifyProfiler(app: FastifyInstance, options: FastifyProfilerOpt
             type: 'object',
             properties: {
               seconds: { type: 'integer', minimum: 1, maximum: maxSeconds, default: DEFAULT_SECONDS },
+              // DevTools' JSON, or pprof's gzipped protocol buffer (go tool pprof, Pyroscope).
+              format: { type: 'string', enum: ['devtools', 'pprof'], default: 'devtools' },
             },
             additionalProperties: false,
           },
         },
       },
-      async (request: FastifyRequest<{ Querystring: { seconds: number } }>, reply: FastifyReply) => {
+      async (
+        request: FastifyRequest<{ Querystring: { seconds: number; format: 'devtools' | 'pprof' } }>,
+        reply: FastifyReply,
+      ) => {
         if (!authorized(request)) {
           return reply
             .code(401)
@@ -166,7 +173,18 @@ async function fastifyProfiler(app: FastifyInstance, options: FastifyProfilerOpt
         try {
           const profile = await take(request.query.seconds, gone.signal);
           captures?.inc({ type, outcome: 'taken' });
-          const name = `${type}-${new Date().toISOString().replaceAll(':', '-')}.${type === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
+          const stem = `${type}-${new Date().toISOString().replaceAll(':', '-')}`;
+          if (request.query.format === 'pprof') {
+            const pprof =
+              type === 'cpu'
+                ? cpuProfileToPprof(profile as CpuProfile)
+                : heapProfileToPprof(profile as HeapProfile);
+            return reply
+              .type('application/octet-stream')
+              .header('content-disposition', `attachment; filename="${stem}.pb.gz"`)
+              .send(pprof);
+          }
+          const name = `${stem}.${type === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
           return reply.header('content-disposition', `attachment; filename="${name}"`).send(profile);
         } catch (error) {
           if (error instanceof ProfilerBusyError) {

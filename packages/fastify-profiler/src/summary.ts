@@ -44,21 +44,32 @@ function add(amounts: Map<string, TopFunction>, frame: CallFrame, amount: number
 }
 
 /**
+ * The samples that stand for time the process was busy, each with its node and the microseconds it
+ * stands for (the time to the next sample, as DevTools counts it). V8's (idle), (program) and (root)
+ * are left out: no function of the service ran.
+ */
+export function busySamples(profile: CpuProfile): { nodeId: number; frame: CallFrame; micros: number }[] {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const busy: { nodeId: number; frame: CallFrame; micros: number }[] = [];
+  profile.samples.forEach((nodeId, i) => {
+    const frame = frames.get(nodeId);
+    const micros = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
+    if (frame && !NOT_BUSY.has(frame.functionName) && micros > 0) busy.push({ nodeId, frame, micros });
+  });
+  return busy;
+}
+
+/**
  * The `count` functions with the most self time in a CPU profile, their share of the busy samples
  * (garbage collection counts as busy: it is time the service spent; idle time does not).
  */
 export function topCpuFunctions(profile: CpuProfile, count = 5, cwd = process.cwd()): TopFunction[] {
-  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const amounts = new Map<string, TopFunction>();
   let busy = 0;
-  profile.samples.forEach((nodeId, i) => {
-    const frame = frames.get(nodeId);
-    // Each sample's delta is the time since the previous one: the time that sample stands for.
-    const micros = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
-    if (!frame || NOT_BUSY.has(frame.functionName) || micros <= 0) return;
+  for (const { frame, micros } of busySamples(profile)) {
     busy += micros;
     add(amounts, frame, micros, cwd);
-  });
+  }
   return ranked(amounts, busy, count);
 }
 

@@ -1,6 +1,9 @@
 // The profiler as a service registers it (app.inject, and a real socket for a caller that leaves):
 // real profiles of this process, read back for the functions that burnt the CPU or kept the memory.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Registry } from '@prometheus-io/client';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -8,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fastifyProfiler, {
   type CpuProfile,
   captureRunning,
+  cpuProfileToPprof,
   describeTop,
   type HeapProfile,
   heapLimitBytes,
@@ -64,6 +68,54 @@ describe('@fos/fastify-profiler', () => {
     expect(describeTop([top as NonNullable<typeof top>])[0]).toMatch(
       /^\d+% checksumForProfilerTest \(packages\/fastify-profiler\/test\/fixtures\.ts:\d+\)$/,
     );
+  });
+
+  it("serves the CPU profile as pprof, which Go's pprof reads to the same top function and share", async (context) => {
+    const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+    if (go.status !== 0) {
+      if (process.env.CI === 'true')
+        throw new Error(`go tool pprof needs Go: ${go.error?.message ?? go.stderr}`);
+      return context.skip('no Go here for go tool pprof');
+    }
+    const app = await appWithProfiler();
+    const devtools = app.inject({ url: '/debug/profile/cpu?seconds=1', headers: auth });
+    const cpuProfile = (await busyUntil(devtools, () => checksumForProfilerTest(20))).json() as CpuProfile;
+    const [top] = topCpuFunctions(cpuProfile, 1);
+    const dir = mkdtempSync(join(tmpdir(), 'pprof-'));
+    try {
+      // The same profile through the route's encoding, and as the route serves it.
+      const file = join(dir, 'cpu.pb.gz');
+      writeFileSync(file, cpuProfileToPprof(cpuProfile));
+      // -lines: by function and line, as topCpuFunctions counts (by name alone, pprof would merge
+      // every "(anonymous)").
+      const pprofTop = () => {
+        const read = spawnSync('go', ['tool', 'pprof', '-top', '-lines', '-nodecount=1', file], {
+          encoding: 'utf8',
+        });
+        expect(read.status, read.stderr).toBe(0);
+        expect(read.stdout).toMatch(/^Type: cpu$/m);
+        const row = read.stdout.split('\n').find((line) => /^\s*[\d.]+\w*s\s+[\d.]+%/.test(line)) ?? '';
+        const [, flatPercent, , , , name, where] = row.trim().split(/\s+/);
+        return { flatPercent, name, where };
+      };
+      expect(pprofTop()).toEqual({
+        flatPercent: `${((top?.ratio ?? 0) * 100).toFixed(2)}%`,
+        name: top?.function,
+        where: `${top?.file}:${top?.line}`,
+      });
+
+      const served = await busyUntil(
+        app.inject({ url: '/debug/profile/cpu?seconds=1&format=pprof', headers: auth }),
+        () => checksumForProfilerTest(20),
+      );
+      expect(served.statusCode).toBe(200);
+      expect(served.headers['content-type']).toBe('application/octet-stream');
+      expect(served.headers['content-disposition']).toMatch(/\.pb\.gz"$/);
+      writeFileSync(file, served.rawPayload);
+      expect(Number.parseFloat(pprofTop().flatPercent ?? '')).toBeGreaterThan(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes a sampling heap profile that names the function keeping the memory', async () => {
@@ -155,7 +207,8 @@ describe('@fos/fastify-profiler', () => {
       'const kept = [];',
       'for (;;) {',
       "  kept.push(Array.from({ length: 1024 }, (_, i) => 'x'.repeat(1000) + i));",
-      '  process.stdout.write(`${v8.getHeapStatistics().used_heap_size} ${v8.getHeapStatistics().heap_size_limit}\\n`);',
+      '  const { used_heap_size, heap_size_limit } = v8.getHeapStatistics();',
+      "  process.stdout.write(used_heap_size + ' ' + heap_size_limit + '\\n');",
       '}',
     ].join('\n');
     const child = spawnSync(process.execPath, ['--max-old-space-size=64', '-e', script], {
