@@ -13,7 +13,6 @@ import {
   expectResolvedEmail,
   expectWebappTargetsUp,
   firingTimes,
-  MEMORY_LIMIT_PANELS,
   MEMORY_LIMIT_RULES,
   PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
@@ -43,7 +42,7 @@ describe.skipIf(!binaries).concurrent('the real stack on 127.0.0.1', () => {
         DEMO_STACK_DASHBOARDS,
         60_000,
         'webapp',
-        MEMORY_LIMIT_PANELS,
+        MEMORY_LIMIT_RULES,
       );
       reportFigure(
         `${panels} panel queries returned data after ${seconds(Date.now() - trafficFrom)} s of steady traffic`,

@@ -10,7 +10,7 @@ import {
   DEMO_STACK_DASHBOARDS,
   expectEveryPanelHasData,
   expectWebappTargetsUp,
-  MEMORY_LIMIT_PANELS,
+  MEMORY_LIMIT_RULES,
 } from '../support/acceptance.ts';
 import { reportFigure } from '../support/report.ts';
 import { describeFault, type Fault, faultPlan, type Incident } from './plan.ts';
@@ -199,7 +199,7 @@ async function runIncident(stack: Stack, incident: Incident): Promise<void> {
     DEMO_STACK_DASHBOARDS,
     0,
     'webapp',
-    MEMORY_LIMIT_PANELS,
+    MEMORY_LIMIT_RULES,
   );
 }
 

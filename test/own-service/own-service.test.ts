@@ -15,8 +15,7 @@ import { SERVICE_DASHBOARD_UID } from '../../grafana/src/service-dashboard.ts';
 import {
   expectEveryPanelHasData,
   expectEveryRecordingRuleHasData,
-  HEAP_LIMIT_PANELS,
-  MEMORY_LIMIT_PANELS,
+  HEAP_LIMIT_RULES,
   MEMORY_LIMIT_RULES,
 } from '../support/acceptance.ts';
 import { expectEveryLinkBothWays } from '../support/email-links.ts';
@@ -161,7 +160,7 @@ describe.skipIf(!binaries).concurrent('your own services on the real stack', () 
         [SERVICE_DASHBOARD_UID],
         150_000,
         'payments',
-        [...MEMORY_LIMIT_PANELS, ...HEAP_LIMIT_PANELS],
+        [...MEMORY_LIMIT_RULES, ...HEAP_LIMIT_RULES],
       );
       reportFigure(`own service: ${panels} panel queries returned data for the pushed service "payments"`);
       const services = (await prometheus().query('group by (job) (job:http_requests:rate1m)')).map(
