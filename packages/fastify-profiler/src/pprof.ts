@@ -4,7 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import { Profile, StringTable } from 'pprof-format';
 import type { CallFrame, CpuProfile, HeapProfile, HeapProfileNode } from './capture.ts';
-import { busySamples } from './summary.ts';
+import { busySamples, location } from './summary.ts';
 
 /** Functions and locations of one profile: a function per name, script and line; a location per call-tree node. */
 class Symbols {
@@ -29,9 +29,7 @@ class Symbols {
   location(nodeId: number, frame: CallFrame): number {
     if (this.#locationIds.has(nodeId)) return nodeId;
     this.#locationIds.add(nodeId);
-    const file = frame.url.replace(/^file:\/\//, '').replace(`${this.cwd}/`, '');
-    const name = frame.functionName || '(anonymous)';
-    const line = frame.url ? frame.lineNumber + 1 : 0;
+    const { function: name, file, line } = location(frame, this.cwd);
     const key = `${name}\n${file}\n${line}`;
     let functionId = this.#functionIds.get(key);
     if (functionId === undefined) {

@@ -18,7 +18,8 @@ export interface TopFunction {
 /** V8's pseudo-frames for time no JavaScript ran: not a function of the service. */
 const NOT_BUSY = new Set(['(idle)', '(program)', '(root)']);
 
-function location(frame: CallFrame, cwd: string): Pick<TopFunction, 'function' | 'file' | 'line'> {
+/** A frame's function, file (relative to `cwd`) and line from 1: how the summaries and pprof name it. */
+export function location(frame: CallFrame, cwd: string): Pick<TopFunction, 'function' | 'file' | 'line'> {
   let file = frame.url.replace(/^file:\/\//, '');
   if (cwd && file.startsWith(`${cwd}/`)) file = file.slice(cwd.length + 1);
   return {
