@@ -1,16 +1,16 @@
 // Part of what docker-compose.yml does beyond 127.0.0.1, on the real binaries: the web configuration
 // web-auth writes makes the pinned Prometheus and Alertmanager refuse every request without the
 // stack's login (the write receivers too), and the logins the stack's own clients send (prometheus.yml's
-// basic_auth, the Telex integration's client) get through. The compose test runs the whole stack so.
+// basic_auth, the services' client from service-kit) get through. The compose test runs the whole stack so.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readYaml } from '@fos/repo/paths';
+import { PrometheusClient as ServicePrometheusClient } from '@fos/service-kit';
 import { freePort, ManagedProcess, waitFor } from '@fos/stack/process';
 import { authorization, composePrometheusFlags, type Login, PrometheusClient } from '@fos/stack/prometheus';
 import { pinnedTool } from '@fos/stack/tools';
-import { PrometheusClient as TelexPrometheusClient } from '@fos/telex-integration/prometheus';
 import { renderWebConfig, STACK_USER } from '@fos/web-auth/web-config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -221,14 +221,14 @@ describe.skipIf(!prometheusBinary || !alertmanagerBinary)(
       expect(alerts.map((a) => a.labels.alertname)).toEqual(['Always']);
     });
 
-    it("lets the Telex integration's client in with the login, and says what is missing without it", async () => {
+    it("lets the services' Prometheus client (service-kit's, which the Telex integration uses) in with the login, and says what is missing without it", async () => {
       const at = new Date();
-      const withLogin = new TelexPrometheusClient(url.prometheus, 5000, login);
+      const withLogin = new ServicePrometheusClient(url.prometheus, 5000, login);
       expect(await withLogin.query('vector(7)', at)).toEqual([{ labels: {}, value: 7 }]);
-      await expect(new TelexPrometheusClient(url.prometheus, 5000).query('vector(7)', at)).rejects.toThrow(
+      await expect(new ServicePrometheusClient(url.prometheus, 5000).query('vector(7)', at)).rejects.toThrow(
         /asks for a login \(HTTP 401\): set PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD_FILE$/,
       );
-      const wrong = new TelexPrometheusClient(url.prometheus, 5000, {
+      const wrong = new ServicePrometheusClient(url.prometheus, 5000, {
         username: STACK_USER,
         password: 'nope-nope-nope',
       });

@@ -1,5 +1,4 @@
-import { authorizationHeader, type Login } from './basic-auth.ts';
-import { describeFetchError } from './prometheus.ts';
+import { authorizationHeader, describeFetchError, type Login } from '@fos/service-kit';
 
 /** An alert as Alertmanager's API v2 lists it. */
 export interface AlertmanagerAlert {

@@ -1,6 +1,6 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { DefaultRequestHandler, InMemoryPushNotificationStore } from '@a2a-js/sdk/server';
-import { createServiceApp } from '@fos/service-kit';
+import { createServiceApp, PrometheusClient } from '@fos/service-kit';
 import type { Telemetry } from '@fos/service-kit/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { agentCard } from './agent/card.ts';
@@ -11,7 +11,6 @@ import { AlertmanagerClient } from './alertmanager.ts';
 import type { IntegrationConfig } from './config.ts';
 import { JaegerClient } from './jaeger.ts';
 import metricsPlugin from './metrics.ts';
-import { PrometheusClient } from './prometheus.ts';
 import { ReportRunner } from './reports.ts';
 import { a2aRoutes } from './routes/a2a.ts';
 import { integrationRoutes } from './routes/integration.ts';

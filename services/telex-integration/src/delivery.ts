@@ -1,4 +1,4 @@
-import { describeFetchError } from './prometheus.ts';
+import { describeFetchError } from '@fos/service-kit';
 
 /** The statuses a Telex message can have: how the channel colours it. */
 export const TELEX_STATUSES = ['success', 'warning', 'error'] as const;

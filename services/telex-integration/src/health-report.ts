@@ -1,5 +1,5 @@
+import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from '@fos/service-kit';
 import type { TelexStatus } from './delivery.ts';
-import { describeFetchError, type PrometheusClient, PrometheusError, type Sample } from './prometheus.ts';
 import type { Thresholds } from './settings.ts';
 
 /**

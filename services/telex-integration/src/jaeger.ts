@@ -1,4 +1,4 @@
-import { describeFetchError } from './prometheus.ts';
+import { describeFetchError } from '@fos/service-kit';
 
 export interface SlowestTrace {
   traceId: string;

@@ -1,9 +1,9 @@
+import type { PrometheusClient } from '@fos/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { type DeliveryOptions, deliver, type TelexMessage } from './delivery.ts';
 import { healthReport, readFigures, unavailableReport } from './health-report.ts';
 import { type JaegerClient, traceLink } from './jaeger.ts';
 import type { IntegrationMetrics } from './metrics.ts';
-import type { PrometheusClient } from './prometheus.ts';
 import type { Thresholds } from './settings.ts';
 
 export const MESSAGE_USERNAME = 'Fastify Observability Stack';

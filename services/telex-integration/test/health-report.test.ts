@@ -1,6 +1,6 @@
+import { PrometheusError } from '@fos/service-kit';
 import { describe, expect, it } from 'vitest';
 import { type HealthFigures, healthReport, unavailableReport } from '../src/health-report.ts';
-import { PrometheusError } from '../src/prometheus.ts';
 import { thresholdsFrom } from '../src/settings.ts';
 
 const AT = new Date('2026-11-22T10:00:00Z');

@@ -6,11 +6,11 @@ import {
   type ExecutionEventBus,
   type RequestContext,
 } from '@a2a-js/sdk/server';
+import type { PrometheusClient } from '@fos/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { type AlertmanagerClient, AlertmanagerError } from '../alertmanager.ts';
 import { healthReport, readFigures, unavailableReport } from '../health-report.ts';
 import type { IntegrationMetrics } from '../metrics.ts';
-import type { PrometheusClient } from '../prometheus.ts';
 import { THRESHOLD_SETTINGS, type Thresholds } from '../settings.ts';
 import {
   expiredAnswer,
