@@ -16,6 +16,7 @@ export default defineConfig({
       service('request-generator'),
       service('telex-integration'),
       service('web-auth'),
+      service('profile-collector'),
       {
         test: {
           name: 'service-kit',

@@ -16,6 +16,7 @@ import {
   type CpuProfile,
   captureCpuProfile,
   captureHeapProfile,
+  captureRunning,
   type HeapProfile,
   ProfilerBusyError,
   type ProfileType,
@@ -49,6 +50,8 @@ export interface FastifyProfilerOptions {
 }
 
 export const DEFAULT_MAX_SECONDS = 30;
+/** The response header that carries the profiled process's working directory. */
+export const WORKING_DIRECTORY_HEADER = 'profile-working-directory';
 const DEFAULT_SECONDS = 5;
 
 /** A limit of cgroup v1 "unlimited" or none at all reads as a number near 2^63: no limit to report. */
@@ -124,7 +127,18 @@ async function fastifyProfiler(app: FastifyInstance, options: FastifyProfilerOpt
         registers: [options.registry],
       })
     : undefined;
-  if (options.registry) registerRuntimeLimits(options.registry);
+  if (options.registry) {
+    registerRuntimeLimits(options.registry);
+    new Gauge({
+      name: 'profiler_capture_running',
+      help: 'Whether a capture of this type runs now (1) or not (0): the dashboards mark when one ran.',
+      labelNames: ['type'] as const,
+      registers: [options.registry],
+      collect() {
+        for (const type of ['cpu', 'heap'] as const) this.set({ type }, captureRunning() === type ? 1 : 0);
+      },
+    });
+  }
 
   const authorized = (request: FastifyRequest): boolean => {
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
@@ -173,6 +187,9 @@ async function fastifyProfiler(app: FastifyInstance, options: FastifyProfilerOpt
         try {
           const profile = await take(request.query.seconds, gone.signal);
           captures?.inc({ type, outcome: 'taken' });
+          // The profile's scripts are absolute paths of this machine: a collector elsewhere names them
+          // relative to this directory, as the summaries here do.
+          reply.header(WORKING_DIRECTORY_HEADER, process.cwd());
           const stem = `${type}-${new Date().toISOString().replaceAll(':', '-')}`;
           if (request.query.format === 'pprof') {
             const pprof =

@@ -57,6 +57,7 @@ describe('@fos/fastify-profiler', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-disposition']).toMatch(/^attachment; filename="cpu-.+\.cpuprofile"$/);
+    expect(response.headers['profile-working-directory']).toBe(process.cwd());
     const profile = response.json() as CpuProfile;
     expect(profile.samples.length).toBeGreaterThan(0);
     const [top] = topCpuFunctions(profile, 3);
@@ -158,6 +159,7 @@ describe('@fos/fastify-profiler', () => {
     const first = app.inject({ url: '/debug/profile/cpu?seconds=1', headers: auth });
     // The second asks once the first has begun.
     while (captureRunning() === undefined) await new Promise((resolve) => setImmediate(resolve));
+    expect(await registry.metrics()).toContain('profiler_capture_running{type="cpu"} 1');
     const second = await app.inject({ url: '/debug/profile/heap?seconds=1', headers: auth });
     expect(second.statusCode).toBe(409);
     expect(second.headers['retry-after']).toBe('10');
@@ -166,6 +168,7 @@ describe('@fos/fastify-profiler', () => {
     const metrics = await registry.metrics();
     expect(metrics).toContain('profiler_captures_total{type="cpu",outcome="taken"} 1');
     expect(metrics).toContain('profiler_captures_total{type="heap",outcome="busy"} 1');
+    expect(metrics).toContain('profiler_capture_running{type="cpu"} 0');
   });
 
   it('stops a capture whose caller went away, long before its duration', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import envSchema from 'env-schema';
+import type { Login } from './basic-auth.ts';
 
 /** A configuration the service cannot start with; its message names each bad variable. */
 export class ConfigError extends Error {
@@ -86,5 +87,89 @@ export function serviceEnvFields(defaults: { port: number; shutdownGraceMs: numb
       default: 'info',
     }),
     SHUTDOWN_GRACE_MS: Type.Integer({ default: defaults.shutdownGraceMs, minimum: 100, maximum: 600000 }),
+  };
+}
+
+/** An http(s) URL without a trailing slash, or a ConfigError naming the variable. */
+export function httpUrl(variable: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`invalid configuration: ${variable} must be an http(s) URL, got '${value}'`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(
+      `invalid configuration: ${variable} must be an http(s) URL without query, got '${value}'`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** A secret file's first line, which must not be empty. */
+export function readSecret(variable: string, file: string, readText: ReadText | undefined): string {
+  const secret = readSecretLine(variable, file, readText);
+  if (secret === '') {
+    throw new ConfigError(
+      `invalid configuration: ${variable} '${file}' must hold the secret on its first line, got an empty one`,
+    );
+  }
+  return secret;
+}
+
+/** Both variables or neither (PREFIX_USERNAME, PREFIX_PASSWORD_FILE); the password is never printed. */
+export function readLogin(
+  prefix: string,
+  username: string,
+  passwordFile: string,
+  readText: ReadText | undefined,
+): Login | undefined {
+  if (username === '' && passwordFile === '') return undefined;
+  if (username === '' || passwordFile === '') {
+    throw new ConfigError(
+      `invalid configuration: ${prefix}_USERNAME and ${prefix}_PASSWORD_FILE go together, got ${prefix}_USERNAME='${username}' and ${prefix}_PASSWORD_FILE='${passwordFile}'`,
+    );
+  }
+  return { username, password: readSecret(`${prefix}_PASSWORD_FILE`, passwordFile, readText) };
+}
+
+/** The variables of a service that reads Prometheus, to spread into its schema: where, its login, how long to wait. */
+export function prometheusEnvFields() {
+  return {
+    PROMETHEUS_URL: Type.String({ default: 'http://127.0.0.1:9090' }),
+    /** Basic auth for Prometheus: a user, and a file whose first line is the password. Empty: none. */
+    PROMETHEUS_USERNAME: Type.String({ default: '' }),
+    PROMETHEUS_PASSWORD_FILE: Type.String({ default: '' }),
+    PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
+  };
+}
+
+export interface PrometheusSettings {
+  url: string;
+  /** The login Prometheus asks for, if any. */
+  login?: Login;
+  timeoutMs: number;
+}
+
+/** The settings prometheusEnvFields() reads, checked: a URL, and both parts of a login or neither. */
+export function prometheusSettings(
+  parsed: {
+    PROMETHEUS_URL: string;
+    PROMETHEUS_USERNAME: string;
+    PROMETHEUS_PASSWORD_FILE: string;
+    PROMETHEUS_TIMEOUT_MS: number;
+  },
+  readText?: ReadText,
+): PrometheusSettings {
+  const login = readLogin(
+    'PROMETHEUS',
+    parsed.PROMETHEUS_USERNAME,
+    parsed.PROMETHEUS_PASSWORD_FILE,
+    readText,
+  );
+  return {
+    url: httpUrl('PROMETHEUS_URL', parsed.PROMETHEUS_URL),
+    ...(login ? { login } : {}),
+    timeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,
   };
 }

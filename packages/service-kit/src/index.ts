@@ -5,5 +5,11 @@ export { ErrorResponse, errorResponseRef, HttpError, sendError } from './errors.
 export { lifecycleRoutes } from './lifecycle.ts';
 export { type LoggingSettings, loggerOptions } from './logging.ts';
 export { metricsRoute } from './metrics.ts';
-export { describeFetchError, PrometheusClient, PrometheusError, type Sample } from './prometheus-client.ts';
+export {
+  describeFetchError,
+  PrometheusClient,
+  PrometheusError,
+  type RuleAlert,
+  type Sample,
+} from './prometheus-client.ts';
 export { type ServedConfig, serve } from './serve.ts';

@@ -5,6 +5,15 @@ export interface Sample {
   value: number;
 }
 
+/** An alert as a rule holds it: pending until its `for:` has passed, then firing. */
+export interface RuleAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing' | 'inactive';
+  /** When its condition began (RFC 3339). */
+  activeAt: string;
+}
+
 export class PrometheusError extends Error {
   override name = 'PrometheusError';
 }
@@ -25,9 +34,38 @@ export class PrometheusClient {
   /** The instant vector of `expr` at `time`; a PrometheusError says why there is none. */
   async query(expr: string, time: Date): Promise<Sample[]> {
     const params = new URLSearchParams({ query: expr, time: (time.getTime() / 1000).toFixed(3) });
+    const body = await this.#get(`/api/v1/query?${params}`, `the query ${expr}`);
+    if (body.data?.resultType !== 'vector') {
+      throw new PrometheusError(
+        `Prometheus at ${this.url} answered the query ${expr} with no instant vector`,
+      );
+    }
+    return (body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map(
+      (sample) => ({
+        labels: sample.metric,
+        value: Number(sample.value[1]),
+      }),
+    );
+  }
+
+  /** The alerts its rules hold now, pending and firing, with their annotations (/api/v1/alerts). */
+  async alerts(): Promise<RuleAlert[]> {
+    const body = await this.#get('/api/v1/alerts', 'the alerts');
+    return ((body.data as { alerts?: RuleAlert[] } | undefined)?.alerts ?? []).map((alert) => ({
+      labels: alert.labels ?? {},
+      annotations: alert.annotations ?? {},
+      state: alert.state,
+      activeAt: alert.activeAt,
+    }));
+  }
+
+  async #get(
+    path: string,
+    what: string,
+  ): Promise<{ status?: string; error?: string; data?: { resultType?: string; result?: unknown } }> {
     let response: Response;
     try {
-      response = await fetch(`${this.url}/api/v1/query?${params}`, {
+      response = await fetch(`${this.url}${path}`, {
         signal: AbortSignal.timeout(this.#timeoutMs),
         headers: this.#headers,
       });
@@ -49,17 +87,12 @@ export class PrometheusClient {
         `Prometheus at ${this.url} answered HTTP ${response.status} without a JSON body`,
       );
     }
-    if (body.status !== 'success' || body.data?.resultType !== 'vector') {
+    if (body.status !== 'success') {
       throw new PrometheusError(
-        `Prometheus at ${this.url} refused the query ${expr}: ${body.error ?? `HTTP ${response.status}`}`,
+        `Prometheus at ${this.url} refused ${what}: ${body.error ?? `HTTP ${response.status}`}`,
       );
     }
-    return (body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map(
-      (sample) => ({
-        labels: sample.metric,
-        value: Number(sample.value[1]),
-      }),
-    );
+    return body;
   }
 }
 

@@ -1,8 +1,12 @@
 import {
   ConfigError,
+  httpUrl,
+  prometheusEnvFields,
+  prometheusSettings,
   type ReadText,
   readEnv,
-  readSecretLine,
+  readLogin,
+  readSecret,
   serviceEnvFields,
 } from '@fos/service-kit/config';
 import {
@@ -18,10 +22,7 @@ const EnvSchema = Type.Object({
   ...serviceEnvFields({ port: 3100, shutdownGraceMs: 30000 }),
   /** Where Telex reaches this service: tick_url and app_url are built from it. Empty: http://127.0.0.1:PORT. */
   PUBLIC_URL: Type.String({ default: '' }),
-  PROMETHEUS_URL: Type.String({ default: 'http://127.0.0.1:9090' }),
-  /** Basic auth for Prometheus: a user, and a file whose first line is the password. Empty: none. */
-  PROMETHEUS_USERNAME: Type.String({ default: '' }),
-  PROMETHEUS_PASSWORD_FILE: Type.String({ default: '' }),
+  ...prometheusEnvFields(),
   /** The A2A agent's Alertmanagers, comma-separated: each call goes to the first that answers. */
   ALERTMANAGER_URLS: Type.String({ default: 'http://127.0.0.1:9093' }),
   /** The Alertmanager UI the channel's members reach, for links in answers. Empty: the first of ALERTMANAGER_URLS. */
@@ -48,7 +49,6 @@ const EnvSchema = Type.Object({
   JAEGER_PUBLIC_URL: Type.String({ default: '' }),
   /** VictoriaLogs' query API as the channel's members reach it: an alert's logs link without Grafana. Empty: none. */
   VICTORIALOGS_URL: Type.String({ default: '' }),
-  PROMETHEUS_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 60000 }),
   /** Posting a message: attempts in all, the first wait between them (doubling), each attempt's timeout. */
   DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
   DELIVERY_BACKOFF_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
@@ -90,22 +90,6 @@ export interface IntegrationConfig {
 
 export { ConfigError };
 
-/** An http(s) URL without a trailing slash, or a ConfigError naming the variable. */
-function baseUrl(variable: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`invalid configuration: ${variable} must be an http(s) URL, got '${value}'`);
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError(
-      `invalid configuration: ${variable} must be an http(s) URL without query, got '${value}'`,
-    );
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
 /** scheme://host[:port] and nothing else, as a browser sends in its Origin header. */
 function isOrigin(value: string): boolean {
   try {
@@ -116,33 +100,6 @@ function isOrigin(value: string): boolean {
   }
 }
 
-/** A secret file's first line, which must not be empty. */
-function readSecret(variable: string, file: string, readText: ReadText | undefined): string {
-  const secret = readSecretLine(variable, file, readText);
-  if (secret === '') {
-    throw new ConfigError(
-      `invalid configuration: ${variable} '${file}' must hold the secret on its first line, got an empty one`,
-    );
-  }
-  return secret;
-}
-
-/** Both variables or neither (PREFIX_USERNAME, PREFIX_PASSWORD_FILE); the password is never printed. */
-function readLogin(
-  prefix: 'PROMETHEUS' | 'ALERTMANAGER',
-  username: string,
-  passwordFile: string,
-  readText: ReadText | undefined,
-): { username: string; password: string } | undefined {
-  if (username === '' && passwordFile === '') return undefined;
-  if (username === '' || passwordFile === '') {
-    throw new ConfigError(
-      `invalid configuration: ${prefix}_USERNAME and ${prefix}_PASSWORD_FILE go together, got ${prefix}_USERNAME='${username}' and ${prefix}_PASSWORD_FILE='${passwordFile}'`,
-    );
-  }
-  return { username, password: readSecret(`${prefix}_PASSWORD_FILE`, passwordFile, readText) };
-}
-
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /**
@@ -151,12 +108,7 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: ReadText): IntegrationConfig {
   const parsed: Env = readEnv(EnvSchema, env);
-  const prometheusLogin = readLogin(
-    'PROMETHEUS',
-    parsed.PROMETHEUS_USERNAME,
-    parsed.PROMETHEUS_PASSWORD_FILE,
-    readText,
-  );
+  const prometheus = prometheusSettings(parsed, readText);
   const alertmanagerLogin = readLogin(
     'ALERTMANAGER',
     parsed.ALERTMANAGER_USERNAME,
@@ -171,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
       `invalid configuration: ALERTMANAGER_URLS must be comma-separated http(s) URLs, got '${parsed.ALERTMANAGER_URLS}'`,
     );
   }
-  const alertmanagers = alertmanagerUrls.map((url) => baseUrl('ALERTMANAGER_URLS', url));
+  const alertmanagers = alertmanagerUrls.map((url) => httpUrl('ALERTMANAGER_URLS', url));
   const returnUrlHosts = parsed.TELEX_RETURN_URL_HOSTS.split(',')
     .map((host) => host.trim().toLowerCase())
     .filter((host) => host !== '');
@@ -195,14 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     port: parsed.PORT,
     nodeEnv: parsed.NODE_ENV,
     logLevel: parsed.LOG_LEVEL,
-    publicUrl: baseUrl('PUBLIC_URL', parsed.PUBLIC_URL || `http://127.0.0.1:${parsed.PORT}`),
-    prometheusUrl: baseUrl('PROMETHEUS_URL', parsed.PROMETHEUS_URL),
-    ...(prometheusLogin ? { prometheusLogin } : {}),
+    publicUrl: httpUrl('PUBLIC_URL', parsed.PUBLIC_URL || `http://127.0.0.1:${parsed.PORT}`),
+    prometheusUrl: prometheus.url,
+    ...(prometheus.login ? { prometheusLogin: prometheus.login } : {}),
     alertmanagerUrls: alertmanagers,
     alertmanagerPublicUrl:
       parsed.ALERTMANAGER_PUBLIC_URL === ''
         ? (alertmanagers[0] as string)
-        : baseUrl('ALERTMANAGER_PUBLIC_URL', parsed.ALERTMANAGER_PUBLIC_URL),
+        : httpUrl('ALERTMANAGER_PUBLIC_URL', parsed.ALERTMANAGER_PUBLIC_URL),
     ...(alertmanagerLogin ? { alertmanagerLogin } : {}),
     ...(parsed.AGENT_API_KEY_FILE === ''
       ? {}
@@ -210,13 +162,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     returnUrlHosts,
     corsOrigins,
     webappJob: parsed.WEBAPP_JOB,
-    grafanaUrl: parsed.GRAFANA_URL === '' ? '' : baseUrl('GRAFANA_URL', parsed.GRAFANA_URL),
-    jaegerUrl: parsed.JAEGER_URL === '' ? '' : baseUrl('JAEGER_URL', parsed.JAEGER_URL),
+    grafanaUrl: parsed.GRAFANA_URL === '' ? '' : httpUrl('GRAFANA_URL', parsed.GRAFANA_URL),
+    jaegerUrl: parsed.JAEGER_URL === '' ? '' : httpUrl('JAEGER_URL', parsed.JAEGER_URL),
     jaegerPublicUrl:
-      parsed.JAEGER_PUBLIC_URL === '' ? '' : baseUrl('JAEGER_PUBLIC_URL', parsed.JAEGER_PUBLIC_URL),
+      parsed.JAEGER_PUBLIC_URL === '' ? '' : httpUrl('JAEGER_PUBLIC_URL', parsed.JAEGER_PUBLIC_URL),
     victoriaLogsUrl:
-      parsed.VICTORIALOGS_URL === '' ? '' : baseUrl('VICTORIALOGS_URL', parsed.VICTORIALOGS_URL),
-    prometheusTimeoutMs: parsed.PROMETHEUS_TIMEOUT_MS,
+      parsed.VICTORIALOGS_URL === '' ? '' : httpUrl('VICTORIALOGS_URL', parsed.VICTORIALOGS_URL),
+    prometheusTimeoutMs: prometheus.timeoutMs,
     delivery: {
       attempts: parsed.DELIVERY_ATTEMPTS,
       backoffMs: parsed.DELIVERY_BACKOFF_MS,
