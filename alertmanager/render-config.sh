@@ -22,6 +22,8 @@ OUT_DIR="${OUT_DIR:-/tmp/alertmanager}"
 # VictoriaLogs' query API.
 : "${JAEGER_URL:=http://127.0.0.1:16686}"
 : "${VICTORIALOGS_URL:=http://127.0.0.1:9428}"
+# Where the receiver of an email opens the profile an alert carries: the profile collector.
+: "${PROFILES_URL:=http://127.0.0.1:3200}"
 : "${SLACK_WEBHOOK_URL_FILE:=}"
 : "${DISCORD_WEBHOOK_URL_FILE:=}"
 : "${TEAMS_WEBHOOK_URL_FILE:=}"
@@ -38,7 +40,7 @@ NEWLINE='
 case "$SMTP_REQUIRE_TLS" in true | false) ;; *) fail "SMTP_REQUIRE_TLS must be true or false, got '$SMTP_REQUIRE_TLS'" ;; esac
 case "$STACK" in compose | local | kubernetes) ;; *) fail "STACK must be compose, local or kubernetes, got '$STACK'" ;; esac
 case "$SMTP_SMARTHOST" in *:[0-9]*) ;; *) fail "SMTP_SMARTHOST must be host:port, got '$SMTP_SMARTHOST'" ;; esac
-for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL JAEGER_URL VICTORIALOGS_URL \
+for name in SMTP_SMARTHOST SMTP_FROM SMTP_AUTH_USERNAME SMTP_AUTH_PASSWORD_FILE ALERT_EMAIL_TO GRAFANA_URL JAEGER_URL VICTORIALOGS_URL PROFILES_URL \
   SLACK_WEBHOOK_URL_FILE DISCORD_WEBHOOK_URL_FILE TEAMS_WEBHOOK_URL_FILE OUT_DIR; do
   value=""
   eval "value=\$$name"
@@ -82,6 +84,7 @@ substitute() {
     -e "s|\${GRAFANA_URL}|$GRAFANA_URL|g" \
     -e "s|\${JAEGER_URL}|$JAEGER_URL|g" \
     -e "s|\${VICTORIALOGS_URL}|$VICTORIALOGS_URL|g" \
+    -e "s|\${PROFILES_URL}|$PROFILES_URL|g" \
     -e "s|\${SLACK_WEBHOOK_URL_FILE}|$SLACK_WEBHOOK_URL_FILE|g" \
     -e "s|\${DISCORD_WEBHOOK_URL_FILE}|$DISCORD_WEBHOOK_URL_FILE|g" \
     -e "s|\${TEAMS_WEBHOOK_URL_FILE}|$TEAMS_WEBHOOK_URL_FILE|g" \

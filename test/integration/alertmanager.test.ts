@@ -257,6 +257,63 @@ describe.skipIf(!alertmanagerBinary)(
       expectAgentLinksAsEmail(email, alert, { grafanaUrl: GRAFANA });
     });
 
+    it('names the top functions of the profile taken while the alert was pending, and links it three ways; or says why there is none', async () => {
+      const began = secondsAgo(60);
+      const eventLoop = (job: string, profile: Record<string, string>) => ({
+        labels: { alertname: 'EventLoopBlocked', severity: 'warning', job, instance: '10.0.0.7:3000' },
+        annotations: {
+          summary: `${job} 10.0.0.7:3000 blocks its event loop for 250ms (p99)`,
+          description: 'The timers ran late.',
+          runbook_url: runbookUrl('EventLoopBlocked'),
+          profile_type: 'cpu',
+          profile_top: '',
+          profile_id: '',
+          profile_problem: '',
+          ...profile,
+        },
+        startsAt: began.toISOString(),
+        generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=x',
+      });
+      const id = '20261208T010000Z-cpu-0123abcd';
+      await postAlerts(alertmanager.url, [
+        eventLoop('profiled-story', {
+          profile_top: '87.12% checksum (dist/routes/runtime.js:42)\n5% (garbage collector)\n',
+          profile_id: id,
+        }),
+        eventLoop('unprofiled-story', { profile_problem: '10.0.0.7:3000 did not answer: ECONNREFUSED' }),
+        eventLoop('pending-story', {}),
+      ]);
+      const emailOf = (job: string) =>
+        mail.waitForEmail(
+          `the EventLoopBlocked email of ${job}`,
+          (m) => m.subject.includes(` on ${job}:`),
+          30_000,
+        );
+      const profiled = await emailOf('profiled-story');
+      const profileUrl = `http://127.0.0.1:3200/profiles/${id}`;
+      expect(profiled.text).toContain(
+        [
+          '  profile:       CPU, top functions by self time:',
+          '                 87.12% checksum (dist/routes/runtime.js:42)',
+          '                 5% (garbage collector)',
+          `                 flame graph: ${profileUrl}/view`,
+          `                 download:    ${profileUrl}/profile.cpuprofile (Chrome DevTools),`,
+          `                              ${profileUrl}/profile.pb.gz (go tool pprof)`,
+        ].join('\n'),
+      );
+      expect(profiled.html).toMatch(
+        /87\.12% checksum \(dist\/routes\/runtime\.js:42\)\n5% \(garbage collector\)<\/div>/,
+      );
+      expect(profiled.html).toContain(`<a href="${profileUrl}/view">Flame graph</a>`);
+      expect(profiled.html).toContain(`<a href="${profileUrl}/profile.pb.gz">pprof</a>`);
+      expect((await emailOf('unprofiled-story')).text).toMatch(
+        /^ {2}profile: {7}no profile: 10\.0\.0\.7:3000 did not answer: ECONNREFUSED$/m,
+      );
+      expect((await emailOf('pending-story')).text).toMatch(
+        /^ {2}profile: {7}no profile: none taken before the alert fired \(the profile collector takes one while an alert is pending; is it running\?\)$/m,
+      );
+    });
+
     // These two wait 30 s each for group_interval: side by side (their alerts share no group).
     it.concurrent('mails each severity on its own: a critical resolving under a firing warning is two emails that agree', async () => {
       const job = 'latency-story';
