@@ -43,6 +43,7 @@ const ports = {
   alertmanager2: 0,
   maildev: 0,
   telexIntegration: 0,
+  profileCollector: 0,
   jaeger: 0,
   victorialogs: 0,
 };
@@ -203,6 +204,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     ports.alertmanager2 = await freePort();
     ports.maildev = await freePort();
     ports.telexIntegration = await freePort();
+    ports.profileCollector = await freePort();
     ports.jaeger = await freePort();
     ports.victorialogs = await freePort();
     webappRange = await freePortRange(10);
@@ -215,6 +217,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       ALERTMANAGER_2_PORT: String(ports.alertmanager2),
       MAILDEV_PORT: String(ports.maildev),
       TELEX_INTEGRATION_PORT: String(ports.telexIntegration),
+      PROFILE_COLLECTOR_PORT: String(ports.profileCollector),
       JAEGER_PORT: String(ports.jaeger),
       OTLP_TRACES_PORT: String(await freePort()),
       VICTORIALOGS_PORT: String(ports.victorialogs),
@@ -242,7 +245,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure(`compose: images built in ${((Date.now() - buildStarted) / 1000).toFixed(0)} s`);
     const upStarted = Date.now();
     await compose(['up', '-d']);
-    const health = await waitHealthy(9, 180_000);
+    const health = await waitHealthy(10, 180_000);
     reportFigure(
       `compose: up to all healthy in ${((Date.now() - upStarted) / 1000).toFixed(1)} s (${Object.keys(health).join(', ')}; COMPOSE_PROFILES empty: no Grafana, which has no stand-in image)`,
     );
@@ -250,6 +253,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
       'fastify-observability-stack/webapp:0.1.0',
       'fastify-observability-stack/request-generator:0.1.0',
       'fastify-observability-stack/telex-integration:0.1.0',
+      'fastify-observability-stack/profile-collector:0.1.0',
       'fastify-observability-stack/web-auth:0.1.0',
     ]) {
       reportFigure(`compose: image ${image} ${(await imageSizeMb(image)).toFixed(0)} MB`);
@@ -741,7 +745,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
 
     await compose(['down']);
     await compose(['up', '-d']);
-    await waitHealthy(9, 180_000);
+    await waitHealthy(10, 180_000);
     base = await readyWebappUrl();
     const afterDownUp = await post(`${base}/counter/restore`);
     expect(afterDownUp).toMatchObject({ status: 200, body: { value, at: saved.body.at } });

@@ -231,7 +231,7 @@ describe.skipIf(!dockerCompose)('docker compose config (the pinned Compose)', ()
 });
 
 describe('docker-compose.yml conventions', () => {
-  it('runs ten services of the stack always (web-auth once, before Prometheus and the Alertmanagers), Grafana in the grafana profile .env.example turns on, k6 on demand', () => {
+  it('runs eleven services of the stack always (web-auth once, before Prometheus and the Alertmanagers), Grafana in the grafana profile .env.example turns on, k6 on demand', () => {
     const always = services.filter(([, s]) => !s.profiles).map(([name]) => name);
     expect(always.sort()).toEqual(
       [
@@ -239,6 +239,7 @@ describe('docker-compose.yml conventions', () => {
         'alertmanager-2',
         'jaeger',
         'maildev',
+        'profile-collector',
         'prometheus',
         'request-generator',
         'telex-integration',

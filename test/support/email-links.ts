@@ -1,10 +1,18 @@
 // Follows every link of an alert email as its recipient gets it, and requires data that belongs to
 // that alert: the runbook is that alert's section, the dashboard is that service's, the traces are
 // that service's (slow or failed as the email says), the logs are its lines, the query returns the
-// alert's series, the Alertmanager link shows the alert. Grafana is not run here (AGPL): a link into
-// it is checked against the provisioned dashboards, and an Explore link is run as its datasource
-// sends it (evidenceRequest).
+// alert's series, the Alertmanager link shows the alert, the profile is the instance's. Grafana is
+// not run here (AGPL): a link into it is checked against the provisioned dashboards, and an Explore
+// link is run as its datasource sends it (evidenceRequest).
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import {
+  type CpuProfile,
+  describeTop,
+  type HeapProfile,
+  topCpuFunctions,
+  topHeapFunctions,
+} from '@fos/fastify-profiler';
 import type { Mail } from '@fos/stack/maildev';
 import type { PrometheusClient } from '@fos/stack/prometheus';
 import type { Stack } from '@fos/stack/stack';
@@ -134,6 +142,9 @@ export async function expectEveryLinkLeadsToData(email: Mail, context: EmailLink
     );
   }
 
+  const flameGraph = /^ {17}flame graph: (\S+)$/m.exec(email.text)?.[1];
+  if (flameGraph) said.push(...(await expectProfileLinksLeadToIt(email, flameGraph)));
+
   // The query: Prometheus' graph of the alert's expression, which returns the alert's series.
   const source = line(email, 'source') ?? '';
   const expr = new URL(source).searchParams.get('g0.expr') ?? '';
@@ -170,6 +181,47 @@ export async function expectEveryLinkLeadsToData(email: Mail, context: EmailLink
   expect(held.map((a) => a.labels.job)).toContain(job);
   said.push(`Alertmanager: ${alertmanager} -> holds ${held.length} ${alertname} alert(s) of ${job}`);
   return said;
+}
+
+/** The functions the email's profile lines name, in their order. */
+export function profileFunctions(email: Mail): string[] {
+  const block = /^ {2}profile: {7}.*:\n((?: {17}\d[\d.]*% .*\n)+)/m.exec(email.text)?.[1] ?? '';
+  return [...block.matchAll(/^ {17}[\d.]+% (\S+)/gm)].map((m) => m[1] as string);
+}
+
+/**
+ * The profile an email links: its record names the instance of the alert, the .cpuprofile (or
+ * .heapprofile) parses and its top function is the email's first, the pprof is a gzipped protocol
+ * buffer, and the flame-graph link opens the viewer on that profile.
+ */
+async function expectProfileLinksLeadToIt(email: Mail, flameGraph: string): Promise<string[]> {
+  const base = flameGraph.replace(/\/view$/, '');
+  const record = (await (await fetchOk(base)).json()) as {
+    type: 'cpu' | 'heap';
+    instance: string;
+    workingDirectory: string;
+  };
+  expect(record.instance).toBe(line(email, 'instance'));
+  const devtools = /download: +(\S+) \(Chrome DevTools\)/.exec(email.text)?.[1] ?? '';
+  const profile = (await (await fetchOk(devtools)).json()) as CpuProfile & HeapProfile;
+  const top =
+    record.type === 'cpu'
+      ? topCpuFunctions(profile, 3, record.workingDirectory)
+      : topHeapFunctions(profile, 3, record.workingDirectory);
+  expect(top[0]?.function, devtools).toBe(profileFunctions(email)[0]);
+  const pprofUrl = /^ {30}(\S+\.pb\.gz) \(go tool pprof\)$/m.exec(email.text)?.[1] ?? '';
+  const pprof = gunzipSync(Buffer.from(await (await fetchOk(pprofUrl)).arrayBuffer()));
+  expect(pprof.length, pprofUrl).toBeGreaterThan(0);
+  const view = await fetch(flameGraph, { redirect: 'manual' });
+  expect(view.status, flameGraph).toBe(302);
+  const viewer = new URL(view.headers.get('location') ?? '', flameGraph);
+  expect(new URLSearchParams(viewer.hash.slice(1)).get('profileURL')).toBe(new URL(devtools).pathname);
+  expect(await (await fetchOk(viewer.href)).text()).toContain('speedscope');
+  return [
+    `flame graph: ${flameGraph}\n    -> ${viewer.pathname}${viewer.hash.slice(0, 60)}... (speedscope)`,
+    `download: ${devtools}\n    -> ${record.type} profile of ${record.instance}, top: ${describeTop(top).join(', ')}`,
+    `pprof: ${pprofUrl}\n    -> ${pprof.length} bytes of protocol buffer`,
+  ];
 }
 
 /**

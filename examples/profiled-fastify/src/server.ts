@@ -21,10 +21,15 @@ await app.register(fastifyProfiler, {
 app.get('/metrics', metricsHandler(registry));
 app.get('/health', async () => ({ ok: true }));
 
-/** A slow price: a loop on the one thread, as real code ends up with one. */
-function priceQuotes(rounds: number): number {
+/** A slow price: a loop on the one thread for `budgetMs`, as real code ends up with one. */
+function priceQuotes(budgetMs: number): number {
+  const until = performance.now() + budgetMs;
   let price = 0;
-  for (let i = 0; i < rounds * 100_000; i++) price = (price * 31 + i) % 1_000_003;
+  let quote = 0;
+  while (performance.now() < until) {
+    for (let i = 0; i < 5_000; i++) price = (price * 31 + quote * 7 + i) % 1_000_003;
+    quote++;
+  }
   return price;
 }
 
@@ -37,8 +42,8 @@ function rememberQuotes(count: number): number {
   return quotes.length;
 }
 
-app.get<{ Querystring: { rounds?: string } }>('/price', async (request) => ({
-  price: priceQuotes(Math.min(Number(request.query.rounds ?? 10), 1000)),
+app.get<{ Querystring: { ms?: string } }>('/price', async (request) => ({
+  price: priceQuotes(Math.min(Number(request.query.ms ?? 20), 1000)),
 }));
 app.post<{ Querystring: { count?: string } }>('/quotes', async (request) => ({
   kept: rememberQuotes(Math.min(Number(request.query.count ?? 1000), 100_000)),

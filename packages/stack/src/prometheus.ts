@@ -30,6 +30,8 @@ export interface LocalAddresses {
   prometheus: string;
   /** host:port of the Telex integration; none where it does not run. */
   telexIntegration?: string;
+  /** host:port of the profile collector; none where it does not run. */
+  profileCollector?: string;
   /** host:port of Jaeger's metrics and of VictoriaLogs; none where they do not run. */
   jaeger?: string;
   victorialogs?: string;
@@ -54,6 +56,7 @@ export function localPrometheusConfig(source: string, addresses: LocalAddresses)
     prometheus: [addresses.prometheus],
     alertmanager: addresses.alertmanagers,
     'telex-integration': addresses.telexIntegration ? [addresses.telexIntegration] : [],
+    'profile-collector': addresses.profileCollector ? [addresses.profileCollector] : [],
     jaeger: addresses.jaeger ? [addresses.jaeger] : [],
     victorialogs: addresses.victorialogs ? [addresses.victorialogs] : [],
   };

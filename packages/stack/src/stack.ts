@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoPath } from '@fos/repo/paths';
@@ -19,6 +20,7 @@ import { workDir } from './workdir.ts';
 const WEBAPP_SERVER = repoPath('services/webapp/src/server.ts');
 const GENERATOR_CLI = repoPath('services/request-generator/src/cli.ts');
 const TELEX_INTEGRATION_SERVER = repoPath('services/telex-integration/src/server.ts');
+const PROFILE_COLLECTOR_SERVER = repoPath('services/profile-collector/src/server.ts');
 
 export interface StackOptions {
   /** How many webapp instances (default 1). */
@@ -37,6 +39,7 @@ export interface StackOptions {
     maildev?: number;
     webapps?: number[];
     telexIntegration?: number;
+    profileCollector?: number;
   };
   /** Chat settings for Alertmanager, as .env gives them (SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL, ...). */
   chatEnv?: Record<string, string>;
@@ -146,6 +149,11 @@ export class Stack {
   readonly alertmanagers: RunningAlertmanager[];
   readonly telexIntegration: ManagedProcess;
   readonly telexIntegrationUrl: string;
+  /** Takes the profile of an instance a CPU or heap alert is about (services/profile-collector). */
+  readonly profileCollector: ManagedProcess;
+  readonly profileCollectorUrl: string;
+  /** The token the webapps' profilers ask for and the collector sends (the stack's password in Compose). */
+  readonly profilerTokenFile: string;
   /** Traces (Jaeger v2) and logs (VictoriaLogs): the services send theirs there, as in Compose. */
   readonly jaeger: RunningJaeger;
   readonly victoriaLogs: RunningVictoriaLogs;
@@ -162,6 +170,7 @@ export class Stack {
     prometheus: RunningPrometheus,
     alertmanagers: RunningAlertmanager[],
     telexIntegration: { process: ManagedProcess; url: string },
+    profiles: { process: ManagedProcess; url: string; tokenFile: string },
     tracesAndLogs: { jaeger: RunningJaeger; victoriaLogs: RunningVictoriaLogs },
     dataDir: string,
     keepData: boolean,
@@ -170,6 +179,9 @@ export class Stack {
     this.victoriaLogs = tracesAndLogs.victoriaLogs;
     this.telexIntegration = telexIntegration.process;
     this.telexIntegrationUrl = telexIntegration.url;
+    this.profileCollector = profiles.process;
+    this.profileCollectorUrl = profiles.url;
+    this.profilerTokenFile = profiles.tokenFile;
     this.webapps = webapps;
     this.maildev = maildev;
     this.prometheus = prometheus;
@@ -205,11 +217,17 @@ export class Stack {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: jaeger.otlpTracesUrl,
         OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: victoriaLogs.otlpLogsUrl,
       };
+      // The stack's credential, as Compose's secrets/stack_password: the profilers ask for it.
+      const profilerTokenFile = join(dataDir, 'profiler-token');
+      await writeFile(profilerTokenFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+      const collectorPort = ports.profileCollector ?? (await freePort());
+      const collectorUrl = `http://127.0.0.1:${collectorPort}`;
 
       const webapps = await Promise.all(
         Array.from({ length: options.webapps ?? 1 }, async (_, i) => {
           const webapp = new Webapp(`webapp-${i + 1}`, ports.webapps?.[i] ?? (await freePort()), {
             COUNTER_CHECKPOINT_PATH: join(dataDir, `counter-${i + 1}.json`),
+            PROFILER_TOKEN_FILE: profilerTokenFile,
             ...telemetryEnv,
             ...options.webappEnv,
           });
@@ -229,6 +247,7 @@ export class Stack {
               GRAFANA_URL: grafanaUrl,
               JAEGER_URL: jaeger.queryUrl,
               VICTORIALOGS_URL: victoriaLogs.url,
+              PROFILES_URL: collectorUrl,
               STACK: 'local',
               ...options.chatEnv,
             },
@@ -255,6 +274,7 @@ export class Stack {
             GRAFANA_URL: '',
             JAEGER_URL: jaeger.queryUrl,
             VICTORIALOGS_URL: victoriaLogs.url,
+            PROFILES_URL: collectorUrl,
             STACK: 'compose',
           },
           { dir: dataDir, name: 'alertmanager-without-grafana' },
@@ -271,6 +291,7 @@ export class Stack {
             (a) => new URL(a.url).host,
           ),
           telexIntegration: `127.0.0.1:${telexPort}`,
+          profileCollector: `127.0.0.1:${collectorPort}`,
           jaeger: jaeger.metricsTarget,
           victorialogs: new URL(victoriaLogs.url).host,
           targetsDir: options.targetsDir,
@@ -297,7 +318,25 @@ export class Stack {
         },
       );
       started.push(telexIntegration);
-      await telexIntegration.waitReady(`${telexUrl}/ready`, 20_000);
+      const profileCollector = new ManagedProcess(
+        'profile-collector',
+        process.execPath,
+        [PROFILE_COLLECTOR_SERVER],
+        {
+          PATH: process.env.PATH,
+          HOST: '127.0.0.1',
+          PORT: String(collectorPort),
+          PROMETHEUS_URL: prometheus.url,
+          PROFILER_TOKEN_FILE: profilerTokenFile,
+          PROFILE_DIR: join(dataDir, 'profiles'),
+          ...telemetryEnv,
+        },
+      );
+      started.push(profileCollector);
+      await Promise.all([
+        telexIntegration.waitReady(`${telexUrl}/ready`, 20_000),
+        profileCollector.waitReady(`${collectorUrl}/ready`, 20_000),
+      ]);
 
       const stack = new Stack(
         webapps,
@@ -305,6 +344,7 @@ export class Stack {
         prometheus,
         alertmanagers,
         { process: telexIntegration, url: telexUrl },
+        { process: profileCollector, url: collectorUrl, tokenFile: profilerTokenFile },
         { jaeger, victoriaLogs },
         dataDir,
         options.keepData ?? false,
@@ -349,6 +389,7 @@ export class Stack {
         ? [section(this.withoutGrafana.alertmanager.name, this.withoutGrafana.alertmanager.log)]
         : []),
       section('telex-integration', this.telexIntegration.log),
+      section('profile-collector', this.profileCollector.log),
       section('jaeger', this.jaeger.log),
       section('victorialogs', this.victoriaLogs.log),
       section('maildev', this.maildev.log),
@@ -359,7 +400,7 @@ export class Stack {
   async stop(): Promise<void> {
     await Promise.all(this.generators.map((g) => g.process.stop(15_000)));
     await Promise.all(this.webapps.map((w) => w.stop()));
-    await this.telexIntegration.stop();
+    await Promise.all([this.telexIntegration.stop(), this.profileCollector.stop()]);
     await this.prometheus.stop();
     await Promise.all(this.alertmanagers.map((a) => a.stop()));
     await this.withoutGrafana?.alertmanager.stop();

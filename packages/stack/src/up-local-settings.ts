@@ -12,6 +12,7 @@ export interface UpLocalSettings {
     maildev: number;
     webapp: number;
     telexIntegration: number;
+    profileCollector: number;
   };
   /** Keep Prometheus' TSDB, the mails and the checkpoints when it stops (KEEP_DATA=1). */
   keepData: boolean;
@@ -39,6 +40,7 @@ export const PORT_VARIABLES = {
   maildev: 'MAILDEV_PORT',
   webapp: 'WEBAPP_PORTS',
   telexIntegration: 'TELEX_INTEGRATION_PORT',
+  profileCollector: 'PROFILE_COLLECTOR_PORT',
 } as const;
 
 /** `NAME=value` lines of an env file (comments and blank lines skipped). */
@@ -83,6 +85,7 @@ export function upLocalSettings(
       maildev: port(PORT_VARIABLES.maildev),
       webapp: port(PORT_VARIABLES.webapp),
       telexIntegration: port(PORT_VARIABLES.telexIntegration),
+      profileCollector: port(PORT_VARIABLES.profileCollector),
     },
     keepData: keep === '1' || keep === 'true',
     grafanaUrl: env.GRAFANA_URL ?? '',

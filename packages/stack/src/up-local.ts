@@ -51,6 +51,7 @@ const stack = await Stack.start({
     maildev: ports.maildev,
     webapps: [ports.webapp],
     telexIntegration: ports.telexIntegration,
+    profileCollector: ports.profileCollector,
   },
 }).catch((error: unknown) => fail((error as Error).message));
 const webapp = stack.webapps[0] as Webapp;
@@ -70,6 +71,7 @@ say(`
     webapp        ${webapp.url}  (docs at /docs, metrics at /metrics)
     Telex         ${stack.telexIntegrationUrl}/integration.json  (the integration spec; ticks to /tick)
     A2A agent     ${stack.telexIntegrationUrl}/.well-known/agent.json  (its card; JSON-RPC at /a2a)
+    Profiles      ${stack.profileCollectorUrl}/profiles  (taken when a CPU or heap alert is pending; make scenario SCENARIO=cpu)
     chat          ${Object.keys(settings.chatEnv).length ? Object.keys(settings.chatEnv).join(', ') : 'no chat receiver: set SLACK_WEBHOOK_URL_FILE, TELEX_WEBHOOK_URL, ... (docs/chat-and-telex.md)'}
     data          ${stack.dataDir}  (${settings.keepData ? 'kept on stop: KEEP_DATA=1' : 'removed on stop; KEEP_DATA=1 keeps it'})
 `);
@@ -133,6 +135,11 @@ async function run(command: Command, stack: Stack): Promise<void> {
           name: 'telex-integration',
           running: stack.telexIntegration.running,
           url: stack.telexIntegrationUrl,
+        },
+        {
+          name: 'profile-collector',
+          running: stack.profileCollector.running,
+          url: stack.profileCollectorUrl,
         },
         { name: 'maildev', running: stack.maildev.process?.running ?? false, url: stack.maildev.url },
       ];

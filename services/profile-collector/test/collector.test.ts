@@ -123,7 +123,7 @@ describe('profile collector', { timeout: 60_000 }, () => {
     const app = await collector(prometheus);
 
     await app.profileCollector.poll();
-    await loadUntil(`http://${orders.instance}/price?rounds=20`, app.profileCollector.drain());
+    await loadUntil(`http://${orders.instance}/price?ms=20`, app.profileCollector.drain());
     const [target] = app.profileCollector.targets();
     expect(target?.alerts).toEqual(['EventLoopBlocked']);
     const result = target?.result as { profileId: string; top: { function: string; file: string }[] };
@@ -185,7 +185,7 @@ describe('profile collector', { timeout: 60_000 }, () => {
     // A new episode gets a new profile; an alert gone takes its series with it.
     prometheus.held = [alert(orders.instance, '2026-12-08T02:00:00Z')];
     await app.profileCollector.poll();
-    await loadUntil(`http://${orders.instance}/price?rounds=20`, app.profileCollector.drain());
+    await loadUntil(`http://${orders.instance}/price?ms=20`, app.profileCollector.drain());
     expect(
       ((await app.inject({ url: '/profiles' })).json() as { store: { profiles: number } }).store.profiles,
     ).toBe(2);

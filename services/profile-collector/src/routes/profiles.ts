@@ -119,7 +119,12 @@ export async function profilesRoutes(app: FastifyInstance, options: ProfilesRout
       const record = find(request, reply);
       if (!record) return reply;
       const title = `${record.type} profile of ${record.job} ${record.instance} at ${record.capturedAt}`;
-      const hash = new URLSearchParams({ profileURL: profilePaths(record).devtools, title });
+      // Left heavy: the same stacks merged, widest first, where the time went at a glance.
+      const hash = new URLSearchParams({
+        profileURL: profilePaths(record).devtools,
+        title,
+        view: 'left-heavy',
+      });
       return reply.redirect(`/viewer/#${hash.toString().replace(/\+/g, '%20')}`);
     },
   );
