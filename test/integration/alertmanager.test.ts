@@ -189,6 +189,7 @@ function expectAgentLinksAsEmail(
     jaegerPublicUrl: '',
     jaegerUrl: '',
     victoriaLogsUrl: '',
+    profilesUrl: '',
     ...targets,
   });
   expect(agent?.traces).toBe(/^ {2}traces: +(\S+)$/m.exec(email.text)?.[1]);

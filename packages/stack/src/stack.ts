@@ -315,6 +315,7 @@ export class Stack {
           GRAFANA_URL: grafanaUrl,
           JAEGER_URL: jaeger.queryUrl,
           VICTORIALOGS_URL: victoriaLogs.url,
+          PROFILES_URL: collectorUrl,
         },
       );
       started.push(telexIntegration);

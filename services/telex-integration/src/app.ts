@@ -111,6 +111,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         jaegerPublicUrl: config.jaegerPublicUrl,
         jaegerUrl: config.jaegerUrl,
         victoriaLogsUrl: config.victoriaLogsUrl,
+        profilesUrl: config.profilesUrl,
         alertmanagerUrl: config.alertmanagerPublicUrl,
       },
       defaultService: config.webappJob,

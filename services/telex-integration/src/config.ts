@@ -49,6 +49,8 @@ const EnvSchema = Type.Object({
   JAEGER_PUBLIC_URL: Type.String({ default: '' }),
   /** VictoriaLogs' query API as the channel's members reach it: an alert's logs link without Grafana. Empty: none. */
   VICTORIALOGS_URL: Type.String({ default: '' }),
+  /** The profile collector as the channel's members reach it: an alert's flame graph and pprof. Empty: none. */
+  PROFILES_URL: Type.String({ default: '' }),
   /** Posting a message: attempts in all, the first wait between them (doubling), each attempt's timeout. */
   DELIVERY_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
   DELIVERY_BACKOFF_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
@@ -82,6 +84,8 @@ export interface IntegrationConfig {
   jaegerPublicUrl: string;
   /** VictoriaLogs for logs links where no Grafana runs; empty: none. */
   victoriaLogsUrl: string;
+  /** The profile collector, for an alert's profile links; empty: none. */
+  profilesUrl: string;
   prometheusTimeoutMs: number;
   delivery: { attempts: number; backoffMs: number; timeoutMs: number };
   telemetry: TelemetrySettings;
@@ -168,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
       parsed.JAEGER_PUBLIC_URL === '' ? '' : httpUrl('JAEGER_PUBLIC_URL', parsed.JAEGER_PUBLIC_URL),
     victoriaLogsUrl:
       parsed.VICTORIALOGS_URL === '' ? '' : httpUrl('VICTORIALOGS_URL', parsed.VICTORIALOGS_URL),
+    profilesUrl: parsed.PROFILES_URL === '' ? '' : httpUrl('PROFILES_URL', parsed.PROFILES_URL),
     prometheusTimeoutMs: prometheus.timeoutMs,
     delivery: {
       attempts: parsed.DELIVERY_ATTEMPTS,

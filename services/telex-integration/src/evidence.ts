@@ -12,6 +12,8 @@ export interface EvidenceTargets {
   jaegerUrl: string;
   /** VictoriaLogs' query API; empty: none. */
   victoriaLogsUrl: string;
+  /** The profile collector, where an alert's profile opens; empty: none. */
+  profilesUrl: string;
 }
 
 export interface EvidenceAlert {
@@ -86,4 +88,45 @@ export function evidenceLinks(alert: EvidenceAlert, targets: EvidenceTargets): E
     evidence.logs = `${targets.victoriaLogsUrl}/select/logsql/query?query=${queryEscape(logsQuery)}&start=${start}&end=${end}&limit=100`;
   }
   return evidence;
+}
+
+/** An alert's profile as its email gives it (email.tmpl, fos.profile.*): the top functions and links, or why there is none. */
+export interface ProfileEvidence {
+  /** "CPU, top functions by self time" or the heap's. */
+  title: string;
+  /** One per line as the rule publishes them: "96.63% checksum (dist/routes/runtime.js:35)". */
+  functions: string[];
+  view?: string;
+  pprof?: string;
+  /** Why there is none: the collector's one line, or that none was taken in time. */
+  problem?: string;
+}
+
+/** The profile of an alert whose rule names one (annotation profile_type), or undefined. */
+export function profileEvidence(alert: EvidenceAlert, profilesUrl: string): ProfileEvidence | undefined {
+  const { annotations } = alert;
+  const type = annotations.profile_type;
+  if (!type) return undefined;
+  const title =
+    type === 'cpu'
+      ? 'CPU, top functions by self time'
+      : 'heap, top functions by the live memory they allocated';
+  if (!annotations.profile_id) {
+    return {
+      title,
+      functions: [],
+      problem:
+        annotations.profile_problem ||
+        'none taken before the alert fired (the profile collector takes one while an alert is pending; is it running?)',
+    };
+  }
+  const base = `${profilesUrl}/profiles/${annotations.profile_id}`;
+  return {
+    title,
+    functions: (annotations.profile_top ?? '')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean),
+    ...(profilesUrl ? { view: `${base}/view`, pprof: `${base}/profile.pb.gz` } : {}),
+  };
 }

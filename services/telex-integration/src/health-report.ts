@@ -19,6 +19,8 @@ export function healthQueries(job: string) {
     budgetLeft: `slo:period_error_budget_remaining:ratio{job="${job}"}`,
     // The route with the highest p95 over the last minute (> 0 leaves out the routes with no requests: NaN).
     slowestRoute: `topk(1, histogram_quantile(0.95, sum by (route, le) (instance_route_le:http_request_duration_seconds_bucket:rate1m{job="${job}"})) > 0)`,
+    // The profile collector's top functions of each instance a CPU or heap alert is active about.
+    profileTop: `profile_top_function_ratio{job="${job}"}`,
   } as const;
 }
 
@@ -44,6 +46,12 @@ export interface HealthFigures {
    * Jaeger holds none, a reason when it could not be asked; undefined where no Jaeger is set.
    */
   slowestTrace?: { traceId: string; durationMs: number; link: string } | 'none' | { unavailable: string };
+  /** The top functions of the profiles taken for the alerts active now, by instance and type, largest first. */
+  profiles: {
+    instance: string;
+    type: string;
+    functions: { name: string; location: string; ratio: number }[];
+  }[];
 }
 
 /** Every figure is rounded the same way in reports and in the tests that check them. */
@@ -69,7 +77,7 @@ export async function readFigures(
   at: Date,
 ): Promise<HealthFigures> {
   const queries = healthQueries(job);
-  const [p95, rate, errors, cpu, up, budget, slowest] = await Promise.all([
+  const [p95, rate, errors, cpu, up, budget, slowest, profileTop] = await Promise.all([
     prometheus.query(queries.p95Seconds, at),
     prometheus.query(queries.requestRate, at),
     prometheus.query(queries.errorRatio, at),
@@ -77,6 +85,7 @@ export async function readFigures(
     prometheus.query(queries.up, at),
     prometheus.query(queries.budgetLeft, at),
     prometheus.query(queries.slowestRoute, at),
+    prometheus.query(queries.profileTop, at),
   ]);
   const slowestRoute = slowest[0];
   return {
@@ -97,7 +106,26 @@ export async function readFigures(
       slowestRoute && !Number.isNaN(slowestRoute.value)
         ? { route: slowestRoute.labels.route ?? '', p95Seconds: slowestRoute.value }
         : undefined,
+    profiles: profilesOf(profileTop),
   };
+}
+
+function profilesOf(samples: Sample[]): HealthFigures['profiles'] {
+  const profiles = new Map<string, HealthFigures['profiles'][number]>();
+  for (const { labels, value } of samples) {
+    const key = `${labels.instance ?? ''} ${labels.profile_type ?? ''}`;
+    const profile = profiles.get(key) ?? {
+      instance: labels.instance ?? '',
+      type: labels.profile_type ?? '',
+      functions: [],
+    };
+    profile.functions.push({ name: labels.function ?? '', location: labels.location ?? '', ratio: value });
+    profiles.set(key, profile);
+  }
+  for (const profile of profiles.values()) profile.functions.sort((a, b) => b.ratio - a.ratio);
+  return [...profiles.values()].sort((a, b) =>
+    `${a.instance} ${a.type}`.localeCompare(`${b.instance} ${b.type}`),
+  );
 }
 
 /**
@@ -209,6 +237,13 @@ export function healthReport(
         ]
       : []),
     ...slowestTraceLine(figures),
+    // The profile taken while a CPU or heap alert was pending: the functions to blame, by name.
+    ...figures.profiles.map(
+      (p) =>
+        `${p.type} profile of ${p.instance || context.job}: ${p.functions
+          .map((f) => `${format.ratio(f.ratio)} ${f.name}${f.location ? ` (${f.location})` : ''}`)
+          .join('; ')}`,
+    ),
     ...(hasSlos
       ? [
           `error budget left (30 days): ${figures.budgetLeft.map(({ slo, left }) => `${slo} ${format.budget(left)}`).join(', ')}`,

@@ -7,6 +7,7 @@ const backends = {
   jaegerPublicUrl: 'http://127.0.0.1:16686',
   jaegerUrl: 'http://jaeger:16686',
   victoriaLogsUrl: 'http://127.0.0.1:9428',
+  profilesUrl: 'http://127.0.0.1:3200',
 };
 const links = {
   grafanaUrl: 'https://grafana.example.com',
@@ -146,12 +147,64 @@ describe('firingAnswer, evidence', () => {
         jaegerPublicUrl: '',
         jaegerUrl: '',
         victoriaLogsUrl: '',
+        profilesUrl: '',
         alertmanagerUrl: 'http://a',
       },
       NOW,
       plain,
     );
     expect(bare).not.toMatch(/traces:|logs:/);
+  });
+});
+
+describe('firingAnswer: the profile of the moment', () => {
+  const eventLoop = (profile: Record<string, string>) => {
+    const blocked = alert(
+      'EventLoopBlocked',
+      { severity: 'warning', job: 'webapp', instance: 'a:3000' },
+      '2026-12-02T09:59:00Z',
+    );
+    blocked.annotations = {
+      ...blocked.annotations,
+      profile_type: 'cpu',
+      profile_top: '',
+      profile_id: '',
+      profile_problem: '',
+      ...profile,
+    };
+    return blocked;
+  };
+
+  it('names the top functions and links the flame graph and pprof, as the email does', () => {
+    const text = firingAnswer(
+      [
+        watchdog,
+        eventLoop({
+          profile_top: '96.63% checksum (dist/routes/runtime.js:35)\n0.29% writeString\n',
+          profile_id: '20261208T010000Z-cpu-0123abcd',
+        }),
+      ],
+      links,
+      NOW,
+      markdown,
+    );
+    expect(text).toContain(
+      '  profile (CPU, top functions by self time): 96.63% checksum (dist/routes/runtime.js:35); 0.29% writeString · [flame graph](http://127.0.0.1:3200/profiles/20261208T010000Z-cpu-0123abcd/view) · [pprof](http://127.0.0.1:3200/profiles/20261208T010000Z-cpu-0123abcd/profile.pb.gz)',
+    );
+  });
+
+  it('says why there is no profile, in one line', () => {
+    expect(
+      firingAnswer(
+        [watchdog, eventLoop({ profile_problem: 'a:3000 did not answer: ECONNREFUSED' })],
+        links,
+        NOW,
+        plain,
+      ),
+    ).toContain('  profile: no profile: a:3000 did not answer: ECONNREFUSED');
+    expect(firingAnswer([watchdog, eventLoop({})], links, NOW, plain)).toContain(
+      '  profile: no profile: none taken before the alert fired (the profile collector takes one while an alert is pending; is it running?)',
+    );
   });
 });
 

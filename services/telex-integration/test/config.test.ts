@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       jaegerUrl: '',
       jaegerPublicUrl: '',
       victoriaLogsUrl: '',
+      profilesUrl: '',
       prometheusTimeoutMs: 5000,
       delivery: { attempts: 5, backoffMs: 1000, timeoutMs: 10000 },
       telemetry: {

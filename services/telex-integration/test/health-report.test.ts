@@ -23,6 +23,7 @@ function figures(overrides: Partial<HealthFigures> = {}): HealthFigures {
     ],
     budgetLeft: [],
     slowestRoute: undefined,
+    profiles: [],
     ...overrides,
   };
 }
@@ -44,6 +45,28 @@ describe('healthReport', () => {
     expect(lines(undefined).some((line) => line.startsWith('slowest trace'))).toBe(false);
     // No requests: neither.
     expect(healthReport(figures(), defaults, context).message).not.toContain('slowest');
+  });
+
+  it('names the functions of the profile taken for an active CPU or heap alert', () => {
+    const report = healthReport(
+      figures({
+        profiles: [
+          {
+            instance: 'a:3000',
+            type: 'cpu',
+            functions: [
+              { name: 'checksum', location: 'dist/routes/runtime.js:35', ratio: 0.9663 },
+              { name: '(garbage collector)', location: '', ratio: 0.012 },
+            ],
+          },
+        ],
+      }),
+      defaults,
+      context,
+    );
+    expect(report.message.split('\n')).toContain(
+      'cpu profile of a:3000: 96.63% checksum (dist/routes/runtime.js:35); 1.20% (garbage collector)',
+    );
   });
 
   it('is a success listing every figure when nothing crosses a threshold', () => {

@@ -1,5 +1,5 @@
 import type { AlertmanagerAlert } from '../alertmanager.ts';
-import { type EvidenceTargets, evidenceLinks } from '../evidence.ts';
+import { type EvidenceTargets, evidenceLinks, profileEvidence } from '../evidence.ts';
 import { format } from '../health-report.ts';
 import { formatDuration, MAX_SILENCE_MS } from './commands.ts';
 
@@ -105,6 +105,16 @@ export function firingAnswer(
     if (evidence?.traces) refs.push(style.link(evidence.title.toLowerCase(), evidence.traces));
     if (evidence?.logs) refs.push(style.link('logs', evidence.logs));
     lines.push(`- ${headline}: ${annotations.summary ?? ''}`.trimEnd(), `  ${refs.join(' · ')}`);
+    // The profile taken while it was pending, as its email names it.
+    const profile = profileEvidence(alert, links.profilesUrl);
+    if (profile?.problem) lines.push(`  profile: no profile: ${profile.problem}`);
+    else if (profile) {
+      const open = [
+        ...(profile.view ? [style.link('flame graph', profile.view)] : []),
+        ...(profile.pprof ? [style.link('pprof', profile.pprof)] : []),
+      ];
+      lines.push(`  profile (${profile.title}): ${[profile.functions.join('; '), ...open].join(' · ')}`);
+    }
   }
   if (muted) lines.push(muted);
   if (noHeartbeat) lines.push(noHeartbeat);
