@@ -167,6 +167,7 @@ up: compose-cli .env $(STACK_PASSWORD_FILE) ## Build, check .env (scripts/check-
 	echo "  webapp        http://127.0.0.1:$${WEBAPP_PORTS%%-*}  (docs at /docs, metrics at /metrics)"; \
 	echo "  Telex         http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/integration.json  (the integration spec)"; \
 	echo "  A2A agent     http://127.0.0.1:$${TELEX_INTEGRATION_PORT:-3100}/.well-known/agent.json  (its card; JSON-RPC at /a2a)"; \
+	echo "  Profiles      http://127.0.0.1:$${PROFILE_COLLECTOR_PORT:-3200}/profiles  (taken when a CPU or heap alert is pending)"; \
 	echo; echo "  '$(COMPOSE) ps' shows health; services take ~30 s to become healthy."
 
 down: compose-cli ## Stop the stack (data volumes are kept; add -v by hand to drop them)
