@@ -4,7 +4,7 @@ import { measureLoad } from './lib/load.ts';
 import { median, table } from './lib/table.ts';
 import { VARIANTS, type Variant } from './lib/variants.ts';
 import { serverLauncher } from './lib/webapp-process.ts';
-import { pairedRatio } from './overhead.ts';
+import { type PairedRatio, pairedRatio, type VariantRun } from './overhead.ts';
 
 const LIB = new URL('./lib/', import.meta.url).pathname;
 
@@ -75,21 +75,29 @@ export async function measureInstrumentations(
   return { options, runs, ratios };
 }
 
+/** A variant's medians and its throughput against the baseline (quartiles of the rounds), as the tables show them. */
+export function variantRow(
+  variant: string,
+  runs: readonly InstrumentationRun[] | readonly VariantRun[],
+  ratio: PairedRatio | undefined,
+): string[] {
+  const own = (runs as readonly VariantRun[]).filter((r) => r.variant === variant);
+  return [
+    variant,
+    median(own.map((r) => r.requestsPerSecond)).toFixed(0),
+    median(own.map((r) => r.p99Ms)).toFixed(1),
+    median(own.map((r) => r.cpuMicrosPerRequest)).toFixed(1),
+    ratio
+      ? `${ratio.throughput.toFixed(3)} (${ratio.throughputLow.toFixed(3)}–${ratio.throughputHigh.toFixed(3)})`
+      : '1',
+  ];
+}
+
 export function formatInstrumentations(result: Awaited<ReturnType<typeof measureInstrumentations>>): string {
   const { options } = result;
   const rows = VARIANTS.map((variant) => {
-    const own = result.runs.filter((r) => r.variant === variant);
     const ratio = result.ratios.find((r) => r.variant === variant);
-    return [
-      variant,
-      median(own.map((r) => r.requestsPerSecond)).toFixed(0),
-      median(own.map((r) => r.p99Ms)).toFixed(1),
-      median(own.map((r) => r.cpuMicrosPerRequest)).toFixed(1),
-      ratio
-        ? `${ratio.throughput.toFixed(3)} (${ratio.throughputLow.toFixed(3)}–${ratio.throughputHigh.toFixed(3)})`
-        : '1',
-      ratio ? ratio.cpu.toFixed(3) : '1',
-    ];
+    return [...variantRow(variant, result.runs, ratio), ratio ? ratio.cpu.toFixed(3) : '1'];
   });
   return [
     `GET /orders/:id, one route, ${options.rounds} rounds of ${options.durationSeconds} s per variant, ${options.connections} connections, side by side:`,

@@ -9,6 +9,7 @@ import { formatInstrumentations, measureInstrumentations } from './instrumentati
 import { table } from './lib/table.ts';
 import { measureMetricsRender } from './metrics-render.ts';
 import { formatOverhead, measureOverhead } from './overhead.ts';
+import { formatProfiling, measureProfiling } from './profiling.ts';
 import { formatTracing, measureTracing } from './traces.ts';
 
 const quick = process.argv.includes('--quick');
@@ -93,11 +94,19 @@ const tracing = await measureTracing(
   log,
 );
 results.tracing = tracing;
+const profiling = await measureProfiling(
+  quick
+    ? { rounds: 2, durationSeconds: 4, warmupSeconds: 1, connections: 50, path: '/counter' }
+    : { rounds: 6, durationSeconds: 8, warmupSeconds: 3, connections: 50, path: '/counter' },
+  log,
+);
+results.profiling = profiling;
 mkdirSync(repoPath('bench/results'), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 log(`\nresults written to ${outFile}\n`);
 log(formatCpuShare(cpuShare));
 log(formatInstrumentations(instrumentations));
 log(formatTracing(tracing));
+log(formatProfiling(profiling));
 // Last, so the run ends with the line "ratio instrumented/bare: X.XX".
 log(formatOverhead(overhead));

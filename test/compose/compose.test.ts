@@ -7,7 +7,7 @@ import { REPO, repoPath } from '@fos/repo/paths';
 import { a2aCall, answerText, telexMessageSend } from '@fos/stack/a2a';
 import { run } from '@fos/stack/exec';
 import { MaildevApi } from '@fos/stack/maildev';
-import { freePort, waitFor } from '@fos/stack/process';
+import { freePort, ManagedProcess, waitFor } from '@fos/stack/process';
 import { authorization, type Login, PrometheusClient } from '@fos/stack/prometheus';
 import { pinnedTool, pinOf } from '@fos/stack/tools';
 import { pinnedVersion } from '@fos/stack/versions';
@@ -22,7 +22,7 @@ import {
   expectWebappTargetsUp,
   PUSHED_SERVICE_RULES,
 } from '../support/acceptance.ts';
-import { expectEveryLinkLeadsToData } from '../support/email-links.ts';
+import { expectEveryLinkLeadsToData, profileFunctions } from '../support/email-links.ts';
 import { readYaml } from '../support/repo.ts';
 import { reportFigure } from '../support/report.ts';
 import { ensureDockerEngine } from './engine.ts';
@@ -185,6 +185,17 @@ function writtenDirectories(service: BuiltService): string[] {
 describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
   const prometheus = () => new PrometheusClient(`http://${PUBLISHED}:${ports.prometheus}`, login);
   const mail = () => new MaildevApi(`http://127.0.0.1:${ports.maildev}`);
+  /** What following an email's links needs: the published ports and the stack's login. */
+  const linkContext = (alertname: string) => ({
+    alertname,
+    job: 'webapp',
+    prometheus: prometheus(),
+    backends: {
+      jaegerUrl: `http://127.0.0.1:${ports.jaeger}`,
+      victoriaLogsUrl: `http://127.0.0.1:${ports.victorialogs}`,
+    },
+    authorization: authorization(login).authorization,
+  });
 
   beforeAll(async () => {
     const plugin = pinnedTool('docker-compose');
@@ -499,6 +510,39 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     );
   }, 180_000);
 
+  it('names checksum in the EventLoopBlocked email of the cpu scenario, with the profile the collector took from the container', async () => {
+    // make scenario SCENARIO=cpu, as a user sends it: the generator from the host to the published webapp.
+    const generator = new ManagedProcess(
+      'generator',
+      process.execPath,
+      [
+        repoPath('services/request-generator/src/cli.ts'),
+        '--target',
+        await webappUrl(),
+        '--scenario',
+        'cpu',
+        '--rate',
+        '5',
+      ],
+      { PATH: process.env.PATH },
+    );
+    const startedAt = Date.now();
+    try {
+      const email = await mail().waitForEmail(
+        'the EventLoopBlocked email',
+        (m) => m.subject.startsWith('[FIRING') && m.subject.includes('EventLoopBlocked'),
+        240_000,
+      );
+      expect(profileFunctions(email).slice(0, 3), email.text).toContain('checksum');
+      const said = await expectEveryLinkLeadsToData(email, linkContext('EventLoopBlocked'));
+      reportFigure(
+        `compose: cpu scenario start to EventLoopBlocked email ${((Date.parse(email.time) - startedAt) / 1000).toFixed(1)} s; its profile and links, as received and followed:\n${/^ {2}profile: {7}[^\n]*(?:\n {17}.*)*/m.exec(email.text)?.[0]}\n  ${said.join('\n  ')}`,
+      );
+    } finally {
+      await generator.stop();
+    }
+  }, 300_000);
+
   it('serves the Telex integration spec at the published port, and Prometheus scrapes the service', async () => {
     const base = `http://127.0.0.1:${ports.telexIntegration}`;
     const spec = (await (await fetch(`${base}/integration.json`)).json()) as { data: { tick_url: string } };
@@ -641,16 +685,7 @@ describe.skipIf(!engine)('docker compose up on a real Docker engine', () => {
     reportFigure(
       `compose: InstanceDown email ${((Date.parse(down.time) - stoppedAt) / 1000).toFixed(1)} s after docker compose stop`,
     );
-    const said = await expectEveryLinkLeadsToData(down, {
-      alertname: 'InstanceDown',
-      job: 'webapp',
-      prometheus: prometheus(),
-      backends: {
-        jaegerUrl: `http://127.0.0.1:${ports.jaeger}`,
-        victoriaLogsUrl: `http://127.0.0.1:${ports.victorialogs}`,
-      },
-      authorization: authorization(login).authorization,
-    });
+    const said = await expectEveryLinkLeadsToData(down, linkContext('InstanceDown'));
     reportFigure(
       `compose: InstanceDown email's links, no Grafana, as received and followed:\n  ${said.join('\n  ')}`,
     );

@@ -11,6 +11,7 @@ import { formatInstrumentations, measureInstrumentations } from '../../bench/ins
 import { median, quantile, table } from '../../bench/lib/table.ts';
 import { measureMetricsRender } from '../../bench/metrics-render.ts';
 import { formatOverhead, measureOverhead } from '../../bench/overhead.ts';
+import { formatProfiling, measureProfiling } from '../../bench/profiling.ts';
 import { formatTracing, measureTracing } from '../../bench/traces.ts';
 
 // A smoke of the bench code only: tiny durations, no figures judged (benchmarks are not timed tests).
@@ -69,6 +70,30 @@ describe('bench code', () => {
     }
     expect(result.ratios.map((r) => r.variant)).toEqual(['package', 'fastify-metrics', 'otel']);
     expect(formatInstrumentations(result)).toMatch(/^otel +\d+/m);
+  }, 60_000);
+
+  it('compares the webapp without the profiler, with it idle, and while it takes a CPU and a heap profile', async () => {
+    const result = await measureProfiling({
+      rounds: 1,
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: 4,
+      path: '/counter',
+    });
+    expect(result.runs.map((r) => r.variant).sort()).toEqual(
+      [
+        'capturing CPU',
+        'capturing heap',
+        'installed, idle',
+        'not installed',
+        'not installed (control)',
+      ].sort(),
+    );
+    for (const run of result.runs) {
+      expect(run.requestsPerSecond, run.variant).toBeGreaterThan(0);
+      expect(run.errors, run.variant).toBe(0);
+    }
+    expect(formatProfiling(result)).toMatch(/^capturing heap +\d+/m);
   }, 60_000);
 
   it('measures /metrics rendering and the 404 flood', async () => {

@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Generator flags for traffic from the start; false for none (default: the steady scenario). */
   generator?: string[] | false;
   webappEnv?: Record<string, string>;
+  /** Settings of the profile collector over the stack's (e.g. STORE_MAX_PROFILES). */
+  profileCollectorEnv?: Record<string, string>;
   /** Where alert emails link Grafana (default: compose's); '' for a stack without Grafana. */
   grafanaUrl?: string;
   /** Fixed ports (default: free ones the kernel picks). */
@@ -331,6 +333,7 @@ export class Stack {
           PROFILER_TOKEN_FILE: profilerTokenFile,
           PROFILE_DIR: join(dataDir, 'profiles'),
           ...telemetryEnv,
+          ...options.profileCollectorEnv,
         },
       );
       started.push(profileCollector);

@@ -53,7 +53,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   let store: ProfileStore | undefined;
   let collector: ProfileCollector | undefined;
-  await app.register(collectorMetrics, { targets: () => collector?.targets() ?? [], store: () => store });
+  await app.register(collectorMetrics, {
+    targets: () => collector?.targets() ?? [],
+    running: () => collector?.running ?? 0,
+    store: () => store,
+  });
   const metrics = app.collectorMetrics;
   const { telemetry } = options;
   if (telemetry) {
@@ -71,6 +75,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     take: takeProfile,
     token: config.profilerToken,
     seconds: config.seconds,
+    cooldownMs: config.cooldownMs,
     now,
     onCapture: (type, outcome) => metrics.captures.inc({ profile_type: type, outcome }),
     log: app.log,

@@ -42,6 +42,12 @@ export interface CollectorOptions {
   take: (options: TakeProfileOptions) => Promise<TakenProfile>;
   token: string;
   seconds: Record<ProfileType, number>;
+  /**
+   * The least time between two captures of one instance and type: an alert that flaps (its scrapes
+   * time out while the loop is blocked, and it starts over) keeps the profile of its last episode
+   * rather than adding a capture's cost to a process already struggling.
+   */
+  cooldownMs: number;
   now: () => Date;
   onCapture?: (type: ProfileType, outcome: CaptureOutcome) => void;
   log: { warn: (object: object, message: string) => void; info: (object: object, message: string) => void };
@@ -53,6 +59,8 @@ export class ProfileCollector {
   readonly #options: CollectorOptions;
   readonly #targets = new Map<string, Target & { attemptedFor?: string }>();
   readonly #running = new Map<string, Promise<void>>();
+  /** The last capture of each instance and type, kept past its alert for the cooldown. */
+  readonly #recent = new Map<string, { at: number; result?: Target['result'] }>();
   readonly #closing = new AbortController();
 
   constructor(options: CollectorOptions) {
@@ -63,6 +71,7 @@ export class ProfileCollector {
   async poll(): Promise<void> {
     const { prometheus } = this.#options;
     const alerts = await prometheus.alerts();
+    const nowMs = this.#options.now().getTime();
     const wanted = new Map<string, Omit<Target, 'result'>>();
     for (const alert of alerts) {
       const type = alert.annotations.profile_type as ProfileType;
@@ -94,9 +103,25 @@ export class ProfileCollector {
       const current = this.#targets.get(k) as Target & { attemptedFor?: string };
       if (current.attemptedFor === current.activeSince || this.#running.has(k)) continue;
       current.attemptedFor = current.activeSince;
-      const capture = this.#capture(current).finally(() => this.#running.delete(k));
+      const recent = this.#recent.get(k);
+      if (recent && nowMs - recent.at < this.#options.cooldownMs) {
+        if (recent.result) current.result = recent.result;
+        continue;
+      }
+      const capture = this.#capture(current)
+        .then(() => {
+          this.#recent.set(k, { at: nowMs, ...(current.result ? { result: current.result } : {}) });
+        })
+        .finally(() => this.#running.delete(k));
       this.#running.set(k, capture);
     }
+    for (const [k, recent] of this.#recent)
+      if (nowMs - recent.at >= this.#options.cooldownMs) this.#recent.delete(k);
+  }
+
+  /** How many captures are under way now. */
+  get running(): number {
+    return this.#running.size;
   }
 
   /** The targets of active alerts, with what their capture found. */

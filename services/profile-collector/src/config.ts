@@ -34,6 +34,8 @@ const EnvSchema = Type.Object({
   /** How long a CPU profile and a sampling heap profile run. */
   CPU_PROFILE_SECONDS: Type.Integer({ default: 5, minimum: 1, maximum: 30 }),
   HEAP_PROFILE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 30 }),
+  /** The least time between two captures of one instance (of one type): a flapping alert is profiled once. */
+  CAPTURE_COOLDOWN_SECONDS: Type.Integer({ default: 300, minimum: 0, maximum: 86400 }),
   ...telemetryEnvFields(),
 });
 
@@ -51,6 +53,7 @@ export interface CollectorConfig {
   store: { maxProfiles: number; maxBytes: number };
   pollIntervalMs: number;
   seconds: { cpu: number; heap: number };
+  cooldownMs: number;
   telemetry: TelemetrySettings;
   shutdownGraceMs: number;
 }
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readText?: Read
     store: { maxProfiles: parsed.STORE_MAX_PROFILES, maxBytes: parsed.STORE_MAX_MIB * 1024 * 1024 },
     pollIntervalMs: parsed.POLL_INTERVAL_SECONDS * 1000,
     seconds: { cpu: parsed.CPU_PROFILE_SECONDS, heap: parsed.HEAP_PROFILE_SECONDS },
+    cooldownMs: parsed.CAPTURE_COOLDOWN_SECONDS * 1000,
     telemetry: telemetrySettings('profile-collector', parsed),
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
   };

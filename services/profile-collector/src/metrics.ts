@@ -31,6 +31,7 @@ export const functionLocation = (f: { file: string; line: number }) => (f.file ?
 export interface CollectorMetricsOptions {
   /** Read at each scrape. */
   targets: () => Target[];
+  running: () => number;
   store: () => ProfileStore | undefined;
 }
 
@@ -54,6 +55,14 @@ function createMetrics(options: CollectorMetricsOptions): CollectorMetrics {
     help: "Reads of Prometheus' pending and firing alerts, by result (ok, failed)",
     labelNames: ['result'],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'profile_captures_running',
+    help: 'Captures under way now',
+    registers: [registry],
+    collect() {
+      this.set(options.running());
+    },
   });
   new Gauge({
     name: 'profile_store_profiles',

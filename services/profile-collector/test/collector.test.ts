@@ -61,6 +61,9 @@ const alert = (
   activeAt,
 });
 
+/** The collector's clock, which the tests move. */
+let clock = Date.parse('2026-12-08T01:00:00Z');
+
 async function collector(prometheus: HeldPrometheus, env: Record<string, string> = {}) {
   const config = loadConfig({
     PROFILER_TOKEN_FILE: tokenFile,
@@ -69,7 +72,7 @@ async function collector(prometheus: HeldPrometheus, env: Record<string, string>
     HEAP_PROFILE_SECONDS: '2',
     ...env,
   });
-  const app = await buildApp({ config, logger: false, poll: false, prometheus });
+  const app = await buildApp({ config, logger: false, poll: false, prometheus, now: () => new Date(clock) });
   apps.push(app);
   return app;
 }
@@ -182,8 +185,15 @@ describe('profile collector', { timeout: 60_000 }, () => {
     expect(viewer.statusCode).toBe(200);
     expect(viewer.body).toContain('speedscope');
 
-    // A new episode gets a new profile; an alert gone takes its series with it.
+    // A new episode within the cooldown (an alert that flaps) keeps the last profile, and takes none.
+    prometheus.held = [alert(orders.instance, '2026-12-08T01:01:00Z')];
+    clock += 60_000;
+    await app.profileCollector.poll();
+    expect(app.profileCollector.running).toBe(0);
+    expect(app.profileCollector.targets()[0]?.result).toEqual(result);
+    // One past it gets a new profile; an alert gone takes its series with it.
     prometheus.held = [alert(orders.instance, '2026-12-08T02:00:00Z')];
+    clock += 300_000;
     await app.profileCollector.poll();
     await loadUntil(`http://${orders.instance}/price?ms=20`, app.profileCollector.drain());
     expect(

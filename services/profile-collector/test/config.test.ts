@@ -23,6 +23,7 @@ describe('profile collector configuration', () => {
       store: { maxProfiles: 200, maxBytes: 256 * 1024 * 1024 },
       pollIntervalMs: 5000,
       seconds: { cpu: 5, heap: 10 },
+      cooldownMs: 300_000,
     });
   });
 
