@@ -53,8 +53,8 @@ typecheck: install ## TypeScript, strict, no emit (the k6 scripts against @types
 test: lint typecheck tools ## Everything: lint, types and every test suite (what CI runs)
 	$(WITH_NODE) $(BIN)/vitest run
 
-test-unit: install ## The unit suites only: the webapp, the generator, the Telex integration, web-auth and @fos/fastify-http-metrics
-	$(WITH_NODE) $(BIN)/vitest run --project webapp --project request-generator --project telex-integration --project web-auth --project fastify-http-metrics
+test-unit: install ## The unit suites only: each service's, and those of the packages (service-kit, @fos/fastify-http-metrics, @fos/fastify-profiler)
+	$(WITH_NODE) npm run test:unit
 
 e2e: install tools ## The end-to-end suite alone: the real stack on 127.0.0.1 (pinned Prometheus, Alertmanager)
 	$(WITH_NODE) $(BIN)/vitest run --project e2e
@@ -118,10 +118,10 @@ test-alert: install ## Send a harmless TestAlert through the running stack: chec
 # On 2+ cores with taskset, the server runs on core 1 and the load generator on core 0.
 PIN_CLIENT := $(shell command -v taskset >/dev/null && [ "$$(nproc)" -ge 2 ] && echo "BENCH_SERVER_CPU=1 taskset -c 0")
 
-bench: install tools ## Benchmarks (~25 min): metrics overhead and CPU profile, /metrics render, generator rates, traces and logs; tables + bench/results/
+bench: install tools ## Benchmarks (~30 min): metrics overhead and CPU profile, /metrics render, generator rates, traces and logs, what the profiler costs; tables + bench/results/
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts
 
-bench-quick: install tools ## The CPU profile and short overhead, instrumentations and traces comparisons (~3 min); ends with "ratio instrumented/bare: X.XX"
+bench-quick: install tools ## The CPU profile and short overhead, instrumentations, traces and profiler comparisons (~4 min); ends with "ratio instrumented/bare: X.XX"
 	$(WITH_NODE) $(PIN_CLIENT) node --expose-gc bench/run.ts --quick --out bench/results/quick.json
 
 compose-cli:
