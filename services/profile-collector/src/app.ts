@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyStatic from '@fastify/static';
+import fastifyProfiler from '@fos/fastify-profiler';
 import { createServiceApp, PrometheusClient } from '@fos/service-kit';
 import type { Telemetry } from '@fos/service-kit/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -59,6 +60,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     store: () => store,
   });
   const metrics = app.collectorMetrics;
+  // Its own profiles too, with the same token: an alert about the collector carries one as any does.
+  await app.register(fastifyProfiler, { token: config.profilerToken, registry: metrics.registry });
   const { telemetry } = options;
   if (telemetry) {
     telemetry.registerMetrics(metrics.registry);

@@ -208,6 +208,19 @@ describe('profile collector', { timeout: 60_000 }, () => {
     );
   });
 
+  it('serves its own profiles behind the same token, and the limits its runtime alerts compare with', async () => {
+    const app = await collector(new HeldPrometheus());
+    expect((await app.inject({ url: '/debug/profile/cpu?seconds=1' })).statusCode).toBe(401);
+    const own = await app.inject({
+      url: '/debug/profile/cpu?seconds=1',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(own.statusCode).toBe(200);
+    expect((own.json() as CpuProfile).samples.length).toBeGreaterThan(0);
+    const text = (await app.inject({ url: '/metrics', headers: { accept: 'text/plain' } })).body;
+    expect(text).toMatch(/^nodejs_heap_size_limit_bytes \d+$/m);
+  });
+
   it('takes a sampling heap profile for a heap alert that names the retaining function', async () => {
     const orders = await startExample();
     const prometheus = new HeldPrometheus();
